@@ -1,0 +1,33 @@
+# Palisade: see README.md. `make run` starts the demo, `make test` runs everything CI runs.
+SHELL := /bin/bash
+MVN ?= mvn -B -q
+# Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps python3
+
+.PHONY: all build deps test run bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $$missing || { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }; \
+	fi
+
+build:
+	$(MVN) -DskipTests install
+
+test: deps
+	mvn -B -ntp install -Dstyle.color=never 2>&1 | tee target-test.log | grep -Ev '^\[INFO\] (Download|Progress)' ; exit $${PIPESTATUS[0]}
+
+run: deps build
+	bash scripts/run-demo.sh
+
+bench: deps build
+	bash bench/fence-daemon-bench.sh
+
+clean:
+	$(MVN) clean
+	rm -f target-test.log

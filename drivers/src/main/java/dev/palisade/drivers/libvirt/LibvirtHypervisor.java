@@ -1,0 +1,351 @@
+package dev.palisade.drivers.libvirt;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.tinylog.Logger;
+
+/**
+ * One owned libvirt connection (libvirt-java over JNA) with keepalive, health checks and reconnection
+ * with bounded exponential backoff.
+ *
+ * <p>A single connector thread owns opening, probing and re-opening the connection, so a hypervisor
+ * that hangs during connect never blocks a caller: while the connection is down every operation fails
+ * at once with {@link HypervisorUnavailableException}, and {@link #connected()} says so honestly.
+ */
+public final class LibvirtHypervisor implements Hypervisor {
+    /** libvirt keepalive: probe every 5 s, give up after 3 unanswered probes (libvirtd's own defaults). */
+    private static final int KEEPALIVE_INTERVAL_S = 5;
+    private static final int KEEPALIVE_COUNT = 3;
+
+    private final String uri;
+    private final Duration healthInterval;
+    private final Duration minBackoff;
+    private final Duration maxBackoff;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Thread connector;
+    private volatile Connect conn;
+    private volatile String lastError = "not connected yet";
+    private volatile boolean closed;
+    private boolean reconnectRequested;
+
+    static {
+        try {
+            // libvirt prints every error to stderr unless a callback replaces its default handler.
+            Connect.setErrorCallback((userData, error) -> { });
+        } catch (LibvirtException | RuntimeException | LinkageError e) {
+            Logger.warn("could not silence libvirt's stderr error handler: {}", e.getMessage());
+        }
+    }
+
+    public LibvirtHypervisor(String uri) {
+        this(uri, Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(5));
+    }
+
+    public LibvirtHypervisor(String uri, Duration healthInterval, Duration minBackoff, Duration maxBackoff) {
+        this.uri = uri;
+        this.healthInterval = healthInterval;
+        this.minBackoff = minBackoff;
+        this.maxBackoff = maxBackoff;
+        this.connector = new Thread(this::connectorLoop, "libvirt-connector");
+        this.connector.setDaemon(true);
+        this.connector.start();
+    }
+
+    public String uri() {
+        return uri;
+    }
+
+    /** Waits until the first connection is up or {@code timeout} passes; returns whether it is up. */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (conn == null && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wake.awaitNanos(left);
+            }
+            return conn != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why the connection is down, for operators. */
+    public String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public boolean connected() {
+        return conn != null;
+    }
+
+    @Override
+    public List<DomainRecord> domains() throws HypervisorException {
+        Connect c = current();
+        try {
+            List<DomainRecord> out = new ArrayList<>();
+            for (int id : c.listDomains()) {
+                Domain d = lookupQuietly(() -> c.domainLookupByID(id));
+                if (d != null) {
+                    out.add(record(d));
+                }
+            }
+            for (String name : c.listDefinedDomains()) {
+                Domain d = lookupQuietly(() -> c.domainLookupByName(name));
+                if (d != null) {
+                    out.add(record(d));
+                }
+            }
+            return out;
+        } catch (LibvirtException e) {
+            throw failure("list domains", e);
+        }
+    }
+
+    @Override
+    public Optional<DomainRecord> lookup(String nameOrUuid) throws HypervisorException {
+        Connect c = current();
+        try {
+            Domain d = find(c, nameOrUuid);
+            return d == null ? Optional.empty() : Optional.of(record(d));
+        } catch (LibvirtException e) {
+            throw failure("look up " + nameOrUuid, e);
+        }
+    }
+
+    @Override
+    public void destroy(String nameOrUuid) throws HypervisorException {
+        Connect c = current();
+        try {
+            Domain d = find(c, nameOrUuid);
+            if (d == null) {
+                throw new HypervisorException("no domain named " + nameOrUuid);
+            }
+            d.destroy();
+        } catch (LibvirtException e) {
+            throw failure("destroy " + nameOrUuid, e);
+        }
+    }
+
+    @Override
+    public void create(String nameOrUuid) throws HypervisorException {
+        Connect c = current();
+        try {
+            Domain d = find(c, nameOrUuid);
+            if (d == null) {
+                throw new HypervisorException("no domain named " + nameOrUuid);
+            }
+            d.create();
+        } catch (LibvirtException e) {
+            throw failure("start " + nameOrUuid, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        connector.interrupt();
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        Connect c = conn;
+        conn = null;
+        closeQuietly(c);
+    }
+
+    private Connect current() throws HypervisorUnavailableException {
+        Connect c = conn;
+        if (c == null) {
+            throw new HypervisorUnavailableException("libvirt connection to " + uri + " is down (" + lastError + ")");
+        }
+        return c;
+    }
+
+    /** A libvirt UUID string is 36 characters; anything else is a name (fence_virtd's is_uuid rule). */
+    private static Domain find(Connect c, String nameOrUuid) throws LibvirtException {
+        if (looksLikeUuid(nameOrUuid)) {
+            Domain d = lookupQuietly(() -> c.domainLookupByUUIDString(nameOrUuid));
+            if (d != null) {
+                return d;
+            }
+        }
+        return lookupQuietly(() -> c.domainLookupByName(nameOrUuid));
+    }
+
+    static boolean looksLikeUuid(String s) {
+        if (s.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char ch = s.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? ch != '-' : Character.digit(ch, 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private interface Lookup {
+        Domain get() throws LibvirtException;
+    }
+
+    /** A lookup of a domain that does not exist is an answer, not a failure. */
+    private static Domain lookupQuietly(Lookup lookup) throws LibvirtException {
+        try {
+            return lookup.get();
+        } catch (LibvirtException e) {
+            if (e.getError() != null && e.getError().getCode() != null
+                    && e.getError().getCode().name().equals("VIR_ERR_NO_DOMAIN")) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static DomainRecord record(Domain d) throws LibvirtException {
+        return new DomainRecord(d.getName(), d.getUUIDString(), d.getInfo().state.ordinal());
+    }
+
+    private HypervisorException failure(String what, LibvirtException e) {
+        String msg = e.getError() != null ? e.getError().getMessage() : e.getMessage();
+        Connect c = conn;
+        boolean alive;
+        try {
+            alive = c != null && c.isAlive();
+        } catch (LibvirtException | RuntimeException probe) {
+            alive = false;
+        }
+        if (!alive) {
+            markDown("connection lost during " + what + ": " + msg);
+        }
+        return new HypervisorException(what + " failed: " + msg, e);
+    }
+
+    private void markDown(String why) {
+        lock.lock();
+        try {
+            if (conn != null) {
+                Logger.warn("libvirt {}: {}; reconnecting", uri, why);
+            }
+            lastError = why;
+            Connect old = conn;
+            conn = null;
+            reconnectRequested = true;
+            wake.signalAll();
+            closeQuietly(old);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void connectorLoop() {
+        long backoffNanos = minBackoff.toNanos();
+        while (!closed) {
+            if (conn == null) {
+                try {
+                    Connect c = new Connect(uri);
+                    enableKeepAlive(c);
+                    lock.lock();
+                    try {
+                        if (closed) {
+                            closeQuietly(c);
+                            return;
+                        }
+                        conn = c;
+                        reconnectRequested = false;
+                        lastError = "";
+                        wake.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    Logger.info("libvirt connected to {}", uri);
+                    backoffNanos = minBackoff.toNanos();
+                } catch (LibvirtException | RuntimeException e) {
+                    lastError = "connect failed: " + (e instanceof LibvirtException le && le.getError() != null
+                            ? le.getError().getMessage() : e.getMessage());
+                    Logger.warn("libvirt {}: {}; next attempt in {} ms", uri, lastError,
+                            TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+                    if (!sleep(backoffNanos)) {
+                        return;
+                    }
+                    backoffNanos = Math.min(backoffNanos * 2, maxBackoff.toNanos());
+                    continue;
+                }
+            }
+            if (!sleep(healthInterval.toNanos())) {
+                return;
+            }
+            probe();
+        }
+    }
+
+    private void probe() {
+        Connect c = conn;
+        if (c == null) {
+            return;
+        }
+        try {
+            if (!c.isAlive()) {
+                markDown("health check: connection is not alive");
+            }
+        } catch (LibvirtException | RuntimeException e) {
+            markDown("health check failed: " + e.getMessage());
+        }
+    }
+
+    /** Sleeps up to {@code nanos}, waking early on close or a reconnect request; false when closed. */
+    private boolean sleep(long nanos) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (!closed && left > 0 && !(reconnectRequested && conn == null)) {
+                left = wake.awaitNanos(left);
+            }
+            reconnectRequested = false;
+            return !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void enableKeepAlive(Connect c) {
+        try {
+            c.setKeepAlive(KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT);
+        } catch (LibvirtException | RuntimeException e) {
+            // Local drivers (test://, qemu:///system over a local socket without an event loop) do not
+            // support keepalive; the periodic health check covers them.
+            Logger.debug("libvirt {}: keepalive not available ({}); relying on health checks", uri, e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(Connect c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (LibvirtException | RuntimeException e) {
+            Logger.debug("libvirt close: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.palisade.fence;
+
+import org.tinylog.configuration.Configuration;
+
+/** Sets the log level of a command before its first log line (tinylog freezes its configuration then). */
+public final class Logging {
+    private Logging() {
+    }
+
+    /** fence_virtd's {@code -d N}: 0 info, 1 and above debug, 3 and above trace. */
+    public static void configure(int debugLevel) {
+        if (Configuration.isFrozen()) {
+            return;
+        }
+        String level = debugLevel >= 3 ? "trace" : debugLevel >= 1 ? "debug" : "info";
+        Configuration.set("level", level);
+    }
+}

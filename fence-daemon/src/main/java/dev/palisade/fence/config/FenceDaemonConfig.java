@@ -1,0 +1,254 @@
+package dev.palisade.fence.config;
+
+import dev.palisade.fence.access.AccessMap;
+import dev.palisade.fence.wire.HashType;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The fence gateway's configuration, read from a stock fence_virt.conf as-is (docs/fence-daemon.md lists
+ * every key). Unlike fence_virtd, every listener section present runs at once, together with the one
+ * {@code fence_virtd/listener} names.
+ */
+public record FenceDaemonConfig(
+        Path file,
+        List<ListenerConfig> listeners,
+        List<String> libvirtUris,
+        List<AccessMap.Group> groups,
+        int debug,
+        Duration requestTimeout,
+        int maxWorkers) {
+
+    /** Where fence_virtd looks for its key when a listener names none. */
+    public static final String DEFAULT_KEY_FILE = "/etc/cluster/fence_xvm.key";
+    public static final int DEFAULT_PORT = 1229;
+
+    /** A listener block, typed. */
+    public sealed interface ListenerConfig permits MulticastListenerConfig, TcpListenerConfig {
+        String kind();
+
+        Path keyFile();
+
+        HashType hash();
+
+        HashType auth();
+
+        int port();
+
+        ConfigPosition position();
+    }
+
+    /** {@code listeners/multicast}. */
+    public record MulticastListenerConfig(Path keyFile, HashType hash, HashType auth, InetAddress group, int port,
+                                          String iface, ConfigPosition position) implements ListenerConfig {
+        @Override
+        public String kind() {
+            return "multicast";
+        }
+    }
+
+    /** {@code listeners/tcp}. */
+    public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, InetAddress address, int port,
+                                    ConfigPosition position) implements ListenerConfig {
+        @Override
+        public String kind() {
+            return "tcp";
+        }
+    }
+
+    private static final Set<String> TOP = Set.of("fence_virtd", "listeners", "backends", "groups");
+    private static final Set<String> DAEMON_KEYS = Set.of("listener", "backend", "module_path", "debug",
+            "foreground", "wait_for_init", "wait_for_backend", "name_mode", "request_timeout", "max_workers");
+    private static final Set<String> LISTENERS = Set.of("multicast", "tcp", "serial", "vsock");
+    private static final Set<String> MCAST_KEYS = Set.of("key_file", "hash", "auth", "family", "address", "port",
+            "interface");
+    private static final Set<String> TCP_KEYS = Set.of("key_file", "hash", "auth", "family", "address", "port");
+    private static final Set<String> VSOCK_KEYS = Set.of("key_file", "hash", "auth", "port");
+    private static final Set<String> SERIAL_KEYS = Set.of("uri", "path", "mode");
+    private static final Set<String> BACKENDS = Set.of("libvirt", "cpg");
+    private static final Set<String> GROUP_KEYS = Set.of("name", "ip", "uuid");
+
+    public static FenceDaemonConfig load(Path file) throws ConfigException, IOException {
+        return from(file, ConfigParser.parse(file), Set.of());
+    }
+
+    /**
+     * Reads the fence gateway's sections of a parsed file. {@code otherTopLevel} names top-level blocks
+     * that belong to someone else (the supervisor) and are checked there.
+     */
+    public static FenceDaemonConfig from(Path file, ConfigBlock root, Set<String> otherTopLevel)
+            throws ConfigException {
+        Set<String> top = new LinkedHashSet<>(TOP);
+        top.addAll(otherTopLevel);
+        Section rootSection = new Section(root, "").allow(Set.of(), top);
+
+        Optional<Section> daemon = rootSection.child("fence_virtd");
+        String namedListener = null;
+        String namedBackend = null;
+        int debug = 0;
+        Duration requestTimeout = Duration.ofSeconds(20);
+        int maxWorkers = 64;
+        if (daemon.isPresent()) {
+            Section d = daemon.get().allow(DAEMON_KEYS, Set.of());
+            namedListener = d.choice("listener", null, "multicast", "tcp", "serial", "vsock");
+            namedBackend = d.choice("backend", null, "libvirt", "cpg");
+            debug = d.integer("debug", 0, 0, 99);
+            d.choice("foreground", "0", "0", "1", "yes", "no", "on", "off", "true", "false");
+            requestTimeout = Duration.ofSeconds(d.integer("request_timeout", 20, 1, 600));
+            maxWorkers = d.integer("max_workers", 64, 2, 4096);
+            if ("cpg".equals(namedBackend)) {
+                throw new ConfigException(d.positionOf("backend"), "the cpg backend is not supported",
+                        "use backend = \"libvirt\"; run one gateway per hypervisor host");
+            }
+        }
+
+        List<ListenerConfig> listeners = new ArrayList<>();
+        Optional<Section> ls = rootSection.child("listeners");
+        Set<String> present = new LinkedHashSet<>();
+        if (ls.isPresent()) {
+            ls.get().allow(Set.of(), LISTENERS);
+            for (ConfigBlock b : ls.get().block().blocks()) {
+                present.add(b.lowerName());
+            }
+        }
+        if (namedListener != null) {
+            present.add(namedListener);
+        }
+        for (String kind : present) {
+            Optional<Section> s = ls.flatMap(l -> l.child(kind));
+            ConfigPosition at = s.map(x -> x.block().position())
+                    .orElse(daemon.map(d -> d.positionOf("listener")).orElse(root.position()));
+            Section sec = s.orElse(new Section(new ConfigBlock(kind, null, at), "listeners/" + kind));
+            switch (kind) {
+                case "multicast" -> listeners.add(multicast(sec.allow(MCAST_KEYS, Set.of())));
+                case "tcp" -> listeners.add(tcp(sec.allow(TCP_KEYS, Set.of())));
+                case "serial" -> {
+                    sec.allow(SERIAL_KEYS, Set.of());
+                    throw new ConfigException(at, "the serial/vmchannel listener is not available in this release",
+                            "remove listeners/serial, or use the multicast or tcp listener");
+                }
+                case "vsock" -> {
+                    sec.allow(VSOCK_KEYS, Set.of());
+                    throw new ConfigException(at, "the vsock listener is not available in this release",
+                            "remove listeners/vsock, or use the tcp listener");
+                }
+                default -> throw new IllegalStateException(kind);
+            }
+        }
+        if (listeners.isEmpty()) {
+            throw new ConfigException(root.position(), "no listener configured",
+                    "add listeners { tcp { ... } } or listeners { multicast { ... } }");
+        }
+        checkPortClashes(listeners);
+
+        List<String> uris = new ArrayList<>();
+        Optional<Section> bs = rootSection.child("backends");
+        if (bs.isPresent()) {
+            bs.get().allow(Set.of(), BACKENDS);
+            Optional<Section> cpg = bs.get().child("cpg");
+            if (cpg.isPresent()) {
+                cpg.get().allow(Set.of("uri", "name_mode"), Set.of());
+                throw new ConfigException(cpg.get().block().position(), "the cpg backend is not supported",
+                        "use backends { libvirt { uri = \"...\"; } }");
+            }
+            Optional<Section> lv = bs.get().child("libvirt");
+            if (lv.isPresent()) {
+                uris = libvirtUris(lv.get());
+            }
+        }
+        if (uris.isEmpty()) {
+            ConfigPosition at = bs.map(b -> b.block().position()).orElse(root.position());
+            throw new ConfigException(at, "no libvirt URI configured (fence_virtd: \"Could not connect to any hypervisors\")",
+                    "add backends { libvirt { uri = \"qemu:///system\"; } }");
+        }
+
+        List<AccessMap.Group> groups = new ArrayList<>();
+        Optional<Section> gs = rootSection.child("groups");
+        if (gs.isPresent()) {
+            gs.get().allow(Set.of(), Set.of("group"));
+            for (Section g : gs.get().children("group")) {
+                g.allow(GROUP_KEYS, Set.of());
+                String name = g.string("name", g.block().value());
+                groups.add(new AccessMap.Group(name, g.strings("ip"), g.strings("uuid"), g.block().position()));
+            }
+        }
+        return new FenceDaemonConfig(file, List.copyOf(listeners), List.copyOf(uris), List.copyOf(groups), debug,
+                requestTimeout, maxWorkers);
+    }
+
+    /** {@code uri}, then {@code uri1}, {@code uri2}, ... consecutively, as fence_virtd reads them. */
+    private static List<String> libvirtUris(Section lv) throws ConfigException {
+        List<String> uris = new ArrayList<>();
+        for (ConfigEntry e : lv.block().entries()) {
+            String k = e.key().toLowerCase(java.util.Locale.ROOT);
+            if (!k.matches("uri[0-9]*")) {
+                throw new ConfigException(e.keyPosition(), "unknown key '" + e.key() + "' in 'backends/libvirt'",
+                        "known keys here: uri, uri1, uri2, ...");
+            }
+        }
+        lv.entry("uri").ifPresent(e -> uris.add(e.value()));
+        for (int i = 1; lv.entry("uri" + i).isPresent(); i++) {
+            uris.add(lv.entry("uri" + i).get().value());
+        }
+        return uris;
+    }
+
+    private static HashType hash(Section s, String key) throws ConfigException {
+        String v = s.choice(key, "sha256", "none", "sha1", "sha256", "sha512");
+        return HashType.fromName(v);
+    }
+
+    private static Path keyFile(Section s) {
+        return Path.of(s.string("key_file", DEFAULT_KEY_FILE));
+    }
+
+    private static boolean ipv6(Section s) throws ConfigException {
+        return s.choice("family", "ipv4", "ipv4", "ipv6").equals("ipv6");
+    }
+
+    private static MulticastListenerConfig multicast(Section s) throws ConfigException {
+        boolean v6 = ipv6(s);
+        InetAddress group = s.address("address", v6 ? "ff05::3:1" : "225.0.0.12");
+        if (!group.isMulticastAddress()) {
+            throw new ConfigException(s.positionOf("address"), "'address' " + group.getHostAddress()
+                    + " in 'listeners/multicast' is not a multicast group", "use a group such as 225.0.0.12");
+        }
+        if ((group instanceof Inet6Address) != v6) {
+            throw new ConfigException(s.positionOf("address"), "'address' " + group.getHostAddress()
+                    + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
+        }
+        return new MulticastListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), group,
+                s.integer("port", DEFAULT_PORT, 1, 65535), s.string("interface", null), s.block().position());
+    }
+
+    private static TcpListenerConfig tcp(Section s) throws ConfigException {
+        boolean v6 = ipv6(s);
+        InetAddress addr = s.address("address", v6 ? "::1" : "127.0.0.1");
+        if ((addr instanceof Inet6Address) != v6 && s.entry("family").isPresent()) {
+            throw new ConfigException(s.positionOf("address"), "'address' " + addr.getHostAddress()
+                    + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
+        }
+        return new TcpListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), addr,
+                s.integer("port", DEFAULT_PORT, 1, 65535), s.block().position());
+    }
+
+    private static void checkPortClashes(List<ListenerConfig> listeners) throws ConfigException {
+        for (int i = 0; i < listeners.size(); i++) {
+            for (int j = i + 1; j < listeners.size(); j++) {
+                if (listeners.get(i) instanceof TcpListenerConfig a && listeners.get(j) instanceof TcpListenerConfig b
+                        && a.port() == b.port() && a.address().equals(b.address())) {
+                    throw new ConfigException(b.position(), "two tcp listeners on " + b.address().getHostAddress()
+                            + ":" + b.port(), "give each its own address or port");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.palisade.supervisor.cli;
+
+import dev.palisade.fence.ExitCode;
+import dev.palisade.fence.FenceDaemonMain;
+import dev.palisade.fence.config.ConfigException;
+import dev.palisade.fence.config.FenceDaemonConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** {@code bin/palisade SUBCOMMAND ...}: the one entry point of every Palisade program. */
+public final class Palisade {
+    private Palisade() {
+    }
+
+    static final String USAGE = """
+            usage: palisade COMMAND [OPTIONS]
+            commands:
+              fence-daemon [-F] [-f FILE] [-d N] [-p PIDFILE]   run the fence_virtd-compatible fencing gateway
+              check-config -f FILE                            validate a fence_virt.conf and print a summary
+              version                                         print the version
+              help                                            this text
+            exit codes: 0 ok, 100 usage or configuration error, 111 system error
+            """;
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return ExitCode.USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
+            case "check-config" -> checkConfig(rest, out, err);
+            case "version", "--version", "-V" -> {
+                out.println("palisade " + version());
+                yield ExitCode.OK;
+            }
+            case "help", "-h", "--help" -> {
+                out.print(USAGE);
+                yield ExitCode.OK;
+            }
+            default -> {
+                err.println("palisade: unknown command '" + args[0] + "'");
+                err.print(USAGE);
+                yield ExitCode.USAGE;
+            }
+        };
+    }
+
+    static String version() {
+        String v = Palisade.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    private static int checkConfig(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 2 || !args[0].equals("-f")) {
+            err.println("usage: palisade check-config -f FILE");
+            return ExitCode.USAGE;
+        }
+        try {
+            FenceDaemonConfig c = FenceDaemonConfig.load(Path.of(args[1]));
+            out.println(args[1] + ": OK");
+            for (FenceDaemonConfig.ListenerConfig l : c.listeners()) {
+                out.println("  listener " + l.kind() + " port " + l.port() + " hash>=" + l.hash().configName()
+                        + " auth " + l.auth().configName() + " key " + l.keyFile());
+            }
+            out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
+            out.println("  groups " + c.groups().size());
+            return ExitCode.OK;
+        } catch (NoSuchFileException e) {
+            err.println(args[1] + ": no such file");
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            err.println(args[1] + ": " + e.getMessage());
+            return ExitCode.SYSTEM;
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return ExitCode.USAGE;
+        }
+    }
+}
