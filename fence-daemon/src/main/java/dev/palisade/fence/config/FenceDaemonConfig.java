@@ -112,22 +112,22 @@ public record FenceDaemonConfig(
 
         List<ListenerConfig> listeners = new ArrayList<>();
         Optional<Section> ls = rootSection.child("listeners");
-        Set<String> present = new LinkedHashSet<>();
+        List<Section> sections = new ArrayList<>();
         if (ls.isPresent()) {
             ls.get().allow(Set.of(), LISTENERS);
             for (ConfigBlock b : ls.get().block().blocks()) {
-                present.add(b.lowerName());
+                sections.add(new Section(b, "listeners/" + b.name()));
             }
         }
-        if (namedListener != null) {
-            present.add(namedListener);
+        String named = namedListener;
+        if (named != null && sections.stream().noneMatch(x -> x.block().lowerName().equals(named))) {
+            // fence_virtd runs the named listener with its defaults when its section is absent.
+            ConfigPosition at = daemon.get().positionOf("listener");
+            sections.add(new Section(new ConfigBlock(named, null, at), "listeners/" + named));
         }
-        for (String kind : present) {
-            Optional<Section> s = ls.flatMap(l -> l.child(kind));
-            ConfigPosition at = s.map(x -> x.block().position())
-                    .orElse(daemon.map(d -> d.positionOf("listener")).orElse(root.position()));
-            Section sec = s.orElse(new Section(new ConfigBlock(kind, null, at), "listeners/" + kind));
-            switch (kind) {
+        for (Section sec : sections) {
+            ConfigPosition at = sec.block().position();
+            switch (sec.block().lowerName()) {
                 case "multicast" -> listeners.add(multicast(sec.allow(MCAST_KEYS, Set.of())));
                 case "tcp" -> listeners.add(tcp(sec.allow(TCP_KEYS, Set.of())));
                 case "serial" -> {
@@ -140,7 +140,7 @@ public record FenceDaemonConfig(
                     throw new ConfigException(at, "the vsock listener is not available in this release",
                             "remove listeners/vsock, or use the tcp listener");
                 }
-                default -> throw new IllegalStateException(kind);
+                default -> throw new IllegalStateException(sec.block().name());
             }
         }
         if (listeners.isEmpty()) {
@@ -243,10 +243,17 @@ public record FenceDaemonConfig(
     private static void checkPortClashes(List<ListenerConfig> listeners) throws ConfigException {
         for (int i = 0; i < listeners.size(); i++) {
             for (int j = i + 1; j < listeners.size(); j++) {
-                if (listeners.get(i) instanceof TcpListenerConfig a && listeners.get(j) instanceof TcpListenerConfig b
-                        && a.port() == b.port() && a.address().equals(b.address())) {
-                    throw new ConfigException(b.position(), "two tcp listeners on " + b.address().getHostAddress()
-                            + ":" + b.port(), "give each its own address or port");
+                ListenerConfig a = listeners.get(i);
+                ListenerConfig b = listeners.get(j);
+                if (a instanceof TcpListenerConfig ta && b instanceof TcpListenerConfig tb
+                        && ta.port() == tb.port() && ta.address().equals(tb.address())) {
+                    throw new ConfigException(b.position(), "two tcp listeners on " + tb.address().getHostAddress()
+                            + ":" + tb.port() + " (the other at " + a.position() + ")", "give each its own address or port");
+                }
+                if (a instanceof MulticastListenerConfig ma && b instanceof MulticastListenerConfig mb
+                        && ma.port() == mb.port()) {
+                    throw new ConfigException(b.position(), "two multicast listeners on port " + mb.port()
+                            + " (the other at " + a.position() + ")", "give each its own port");
                 }
             }
         }
