@@ -1,0 +1,66 @@
+package dev.palisade.fence.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A daemon the test started (ours or a real peer), stopped by its own PID only. */
+public final class DaemonProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+
+    private DaemonProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    public static DaemonProcess start(List<String> cmd, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return new DaemonProcess(pb.start(), log);
+    }
+
+    /** The command line that runs our fence daemon from the test classpath. */
+    public static List<String> ourFenceDaemon(Path conf, String... extra) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "dev.palisade.fence.FenceDaemonMain", "-F", "-f", conf.toString()));
+        cmd.addAll(List.of(extra));
+        return cmd;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /** Sends SIGTERM and returns how many milliseconds the process took to exit (fails past the limit). */
+    public long terminate(long limitMs) throws InterruptedException {
+        long t0 = System.nanoTime();
+        process.destroy();
+        if (!process.waitFor(TestTime.millis(limitMs), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+            return Long.MAX_VALUE;
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
