@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
-PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps python3
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps
 
 .PHONY: all build deps test run bench clean
 
@@ -20,7 +20,7 @@ build:
 	$(MVN) -DskipTests install
 
 test: deps
-	mvn -B -ntp install -Dstyle.color=never 2>&1 | tee target-test.log | grep -Ev '^\[INFO\] (Download|Progress)' ; exit $${PIPESTATUS[0]}
+	mvn -B -ntp install -Dstyle.color=never $(MVN_ARGS) 2>&1 | tee target-test.log | grep -Ev '^\[INFO\] (Download|Progress)' ; exit $${PIPESTATUS[0]}
 
 run: deps build
 	bash scripts/run-demo.sh

@@ -148,8 +148,13 @@ public final class ConfigParser {
         return new ConfigPosition(file, line, col);
     }
 
-    private char advance() {
-        char c = text.charAt(pos++);
+    private char advance() throws ConfigException {
+        char c = text.charAt(pos);
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c == 0x7f) {
+            throw new ConfigException(here(), String.format("control character U+%04X", (int) c),
+                    "a configuration file is plain text; remove it");
+        }
+        pos++;
         if (c == '\n') {
             line++;
             col = 1;

@@ -100,4 +100,13 @@ class ConfigParserTest {
                 () -> ConfigParser.parse("key", new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1}));
         assertTrue(e.getMessage().contains("not UTF-8"));
     }
+
+    @Test
+    void controlCharactersAreRefusedWithTheirPosition() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigParser.parse("t.conf", "a {\n  k = \"/etc/x\u0000y\";\n}"));
+        assertEquals(2, e.position().line());
+        assertEquals(14, e.position().column());
+        assertTrue(e.getMessage().contains("U+0000"), e.getMessage());
+    }
 }

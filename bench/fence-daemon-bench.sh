@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# make bench (fence gateway part): our gateway and the real fence_virtd, side by side in one run, on the
+# same fence_virt.conf, domain XML and key, inside a network namespace this script creates and deletes.
+# Appends a dated section to bench/RESULTS.md.
+#   SAMPLES=2000 STOCK=200 SECONDS=10 bash bench/fence-daemon-bench.sh
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+SAMPLES=${SAMPLES:-2000}
+STOCK=${STOCK:-200}
+SECS=${SECONDS_TPUT:-10}
+NS=palbench-$$
+W=$(mktemp -d /tmp/palisade-bench.XXXXXX)
+cleanup() { ip netns del "$NS" 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || { echo "bench: needs root for the network namespace" >&2; exit 111; }
+command -v fence_virtd >/dev/null || { echo "bench: fence_virtd missing; run make deps" >&2; exit 111; }
+
+head -c 4096 /dev/urandom > "$W/fence_xvm.key"; chmod 600 "$W/fence_xvm.key"
+cp "$top/scripts/demo/domains.xml" "$W/domains.xml"
+plugins=$(dirname "$(dpkg -L fence-virtd | grep '/virt.so$')")
+cat > "$W/fence_virt.conf" <<CONF
+fence_virtd {
+	listener = "tcp";
+	backend = "libvirt";
+	module_path = "$plugins";
+}
+listeners {
+	tcp {
+		key_file = "$W/fence_xvm.key";
+		address = "127.0.0.1";
+		port = "1229";
+		family = "ipv4";
+		hash = "sha256";
+	}
+}
+backends {
+	libvirt {
+		uri = "test://$W/domains.xml";
+	}
+}
+CONF
+chmod 600 "$W/fence_virt.conf"
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+
+cp=$top/image/target/palisade.jar:$top/bench/target/classes
+out=$W/table.md
+ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" 1229 \
+    "$SAMPLES" "$STOCK" "$SECS" \
+    "fence_virtd=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
+    "palisade=$top/bin/palisade fence-daemon -F -f $W/fence_virt.conf" > "$out"
+
+{
+    echo
+    echo "## Fence gateway vs fence_virtd — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
+         "$(java -version 2>&1 | head -1); fence-virtd $(dpkg-query -W -f='${Version}' fence-virtd)."
+    echo "Command: \`make bench\` (bench/fence-daemon-bench.sh, SAMPLES=$SAMPLES STOCK=$STOCK SECONDS_TPUT=$SECS)."
+    echo "Both daemons read the same fence_virt.conf (TCP listener on 127.0.0.1:1229 in a private network"
+    echo "namespace, libvirt test driver with scripts/demo/domains.xml, sha256 hash and auth)."
+    echo
+    cat "$out"
+} | tee -a "$top/bench/RESULTS.md"

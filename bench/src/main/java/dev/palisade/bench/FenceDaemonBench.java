@@ -1,0 +1,231 @@
+package dev.palisade.bench;
+
+import dev.palisade.fence.agent.FenceVirtClient;
+import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.wire.HashType;
+import dev.palisade.fence.wire.RequestCode;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Our fence gateway and the real fence_virtd, side by side in one run, on the same configuration, domain
+ * XML and key (bench/fence-daemon-bench.sh sets them up inside a network namespace):
+ * start-up time, round trip of status and list with an in-process client and with the stock fence_virt,
+ * throughput with 16 concurrent clients, and resident memory.
+ *
+ * <p>Usage: FenceDaemonBench KEY PORT SAMPLES STOCK_SAMPLES SECONDS NAME=COMMAND...
+ */
+public final class FenceDaemonBench {
+    private FenceDaemonBench() {
+    }
+
+    record Stats(double median, double p99, int n, int failures) {
+        String cell() {
+            return String.format(Locale.ROOT, "%.3f / %.3f", median, p99);
+        }
+    }
+
+    record Row(String name, double startupMs, Stats status, Stats list, Stats stockStatus, Stats stockList,
+               double throughput, long rssKb, long hwmKb, int threads) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path key = Path.of(args[0]);
+        int port = Integer.parseInt(args[1]);
+        int samples = Integer.parseInt(args[2]);
+        int stockSamples = Integer.parseInt(args[3]);
+        int seconds = Integer.parseInt(args[4]);
+        Map<String, List<String>> daemons = new LinkedHashMap<>();
+        for (int i = 5; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            daemons.put(args[i].substring(0, eq), Arrays.asList(args[i].substring(eq + 1).split(" ")));
+        }
+        FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.SHA256, HashType.SHA256,
+                Duration.ofSeconds(10));
+        InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<String, List<String>> d : daemons.entrySet()) {
+            rows.add(measure(d.getKey(), d.getValue(), client, addr, key, samples, stockSamples, seconds));
+        }
+        print(rows, samples, stockSamples, seconds);
+    }
+
+    private static Row measure(String name, List<String> cmd, FenceVirtClient client, InetSocketAddress addr, Path key,
+                               int samples, int stockSamples, int seconds) throws Exception {
+        System.err.println("== " + name + ": " + String.join(" ", cmd));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(new File("/tmp/palisade-bench-" + name + ".log")).start();
+        try {
+            long t0 = System.nanoTime();
+            double startup = -1;
+            while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30)) {
+                try {
+                    if (client.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
+                        startup = (System.nanoTime() - t0) / 1e6;
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    Thread.sleep(2);
+                }
+            }
+            if (startup < 0) {
+                throw new IllegalStateException(name + " did not answer within 30 s");
+            }
+            for (int i = 0; i < Math.max(200, samples / 5); i++) {
+                client.tcp(addr, RequestCode.STATUS, "appliance-a");
+                client.tcp(addr, RequestCode.HOSTLIST, "");
+            }
+            Stats status = inProcess(client, addr, RequestCode.STATUS, "appliance-a", samples);
+            Stats list = inProcess(client, addr, RequestCode.HOSTLIST, "", samples);
+            List<String> fv = List.of("fence_virt", "-T", "127.0.0.1", "-p", String.valueOf(addr.getPort()), "-k",
+                    key.toString());
+            Stats stockStatus = stock(fv, List.of("-o", "status", "-H", "appliance-a"), stockSamples);
+            Stats stockList = stock(fv, List.of("-o", "list"), stockSamples);
+            double tput = throughput(client, addr, 16, seconds);
+            long[] mem = memory(p.pid());
+            System.err.printf(Locale.ROOT, "   startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s, RSS %d KiB%n",
+                    startup, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, mem[0]);
+            return new Row(name, startup, status, list, stockStatus, stockList, tput, mem[0], mem[1], (int) mem[2]);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static Stats inProcess(FenceVirtClient c, InetSocketAddress addr, RequestCode op, String vm, int n) {
+        double[] ms = new double[n];
+        int fail = 0;
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            try {
+                int code = c.tcp(addr, op, vm).code();
+                fail += code == 0 ? 0 : 1;
+            } catch (IOException e) {
+                fail++;
+            }
+            ms[i] = (System.nanoTime() - t) / 1e6;
+        }
+        return stats(ms, fail);
+    }
+
+    private static Stats stock(List<String> base, List<String> op, int n) throws Exception {
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(op);
+        double[] ms = new double[n];
+        int fail = 0;
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            int rc = p.waitFor();
+            ms[i] = (System.nanoTime() - t) / 1e6;
+            fail += rc == 0 ? 0 : 1;
+        }
+        return stats(ms, fail);
+    }
+
+    private static double throughput(FenceVirtClient c, InetSocketAddress addr, int clients, int seconds)
+            throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            Thread t = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        if (c.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
+                            done.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            });
+            t.start();
+            ts.add(t);
+        }
+        long t0 = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        for (Thread t : ts) {
+            t.join();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (failed.get() > 0) {
+            System.err.println("   throughput run: " + failed.get() + " failed requests");
+        }
+        return done.get() / secs;
+    }
+
+    private static long[] memory(long pid) throws IOException {
+        long rss = -1;
+        long hwm = -1;
+        long threads = -1;
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            String[] f = line.split("\\s+");
+            switch (f[0]) {
+                case "VmRSS:" -> rss = Long.parseLong(f[1]);
+                case "VmHWM:" -> hwm = Long.parseLong(f[1]);
+                case "Threads:" -> threads = Long.parseLong(f[1]);
+                default -> { }
+            }
+        }
+        return new long[] {rss, hwm, threads};
+    }
+
+    private static Stats stats(double[] ms, int fail) {
+        double[] s = ms.clone();
+        Arrays.sort(s);
+        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double p99 = s[Math.min(s.length - 1, (int) Math.ceil(s.length * 0.99) - 1)];
+        return new Stats(median, p99, s.length, fail);
+    }
+
+    private static void print(List<Row> rows, int samples, int stockSamples, int seconds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| daemon | start-up ms | status in-process median / p99 ms | list in-process median / p99 ms "
+                + "| status stock fence_virt median / p99 ms | list stock fence_virt median / p99 ms "
+                + "| throughput, 16 clients, req/s | RSS / peak KiB | threads |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %.0f | %d / %d | %d |%n", r.name,
+                    r.startupMs, r.status.cell(), r.list.cell(), r.stockStatus.cell(), r.stockList.cell(), r.throughput,
+                    r.rssKb, r.hwmKb, r.threads));
+        }
+        if (rows.size() == 2) {
+            Row real = rows.get(0);
+            Row ours = rows.get(1);
+            sb.append(String.format(Locale.ROOT, "%nRatios (%s / %s): status median %.2fx, p99 %.2fx; list median %.2fx, "
+                            + "p99 %.2fx; stock-client status median %.2fx; throughput %.1fx; RSS %.1fx; start-up %.1fx.%n",
+                    ours.name, real.name, ours.status.median / real.status.median, ours.status.p99 / real.status.p99,
+                    ours.list.median / real.list.median, ours.list.p99 / real.list.p99,
+                    ours.stockStatus.median / real.stockStatus.median, ours.throughput / real.throughput,
+                    (double) ours.rssKb / real.rssKb, ours.startupMs / real.startupMs));
+        }
+        int failures = 0;
+        for (Row r : rows) {
+            failures += r.status.failures + r.list.failures + r.stockStatus.failures + r.stockList.failures;
+        }
+        sb.append(String.format(Locale.ROOT, "%nSamples: %d in-process and %d stock-client round trips per cell, "
+                + "throughput over %d s; failed requests: %d.%n", samples, stockSamples, seconds, failures));
+        System.out.print(sb);
+    }
+}
