@@ -39,7 +39,6 @@ public final class FenceDaemon implements AutoCloseable {
     private final FenceBackend backend;
     private final RequestDispatcher dispatcher;
     private final ThreadPoolExecutor workers;
-    private final ThreadPoolExecutor backendPool;
     private final List<FenceListener> listeners = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
@@ -48,9 +47,7 @@ public final class FenceDaemon implements AutoCloseable {
         this.config = config;
         this.backend = backend;
         this.workers = pool("fence-worker", config.maxWorkers());
-        this.backendPool = pool("fence-backend", config.maxWorkers());
-        this.dispatcher = new RequestDispatcher(backend, new AccessMap(config.groups()), config.requestTimeout(),
-                backendPool);
+        this.dispatcher = new RequestDispatcher(backend, new AccessMap(config.groups()), config.requestTimeout());
         Map<Path, FenceKey> keys = new HashMap<>();
         for (ListenerConfig lc : config.listeners()) {
             FenceKey key = keys.get(lc.keyFile());
@@ -59,7 +56,7 @@ public final class FenceDaemon implements AutoCloseable {
                 keys.put(lc.keyFile(), key);
             }
             if (lc instanceof TcpListenerConfig t) {
-                listeners.add(new TcpListener(t, key, dispatcher, workers));
+                listeners.add(new TcpListener(t, key, dispatcher, config.maxWorkers()));
             } else if (lc instanceof MulticastListenerConfig m) {
                 listeners.add(new MulticastListener(m, key, dispatcher, workers));
             }
@@ -139,7 +136,7 @@ public final class FenceDaemon implements AutoCloseable {
             l.close();
         }
         workers.shutdownNow();
-        backendPool.shutdownNow();
+        dispatcher.close();
         try {
             workers.awaitTermination(500, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

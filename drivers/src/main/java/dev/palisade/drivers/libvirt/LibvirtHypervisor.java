@@ -127,6 +127,33 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public int state(String nameOrUuid) throws HypervisorException {
+        Connect c = current();
+        try {
+            Domain d = find(c, nameOrUuid);
+            if (d == null) {
+                return -1;
+            }
+            try {
+                return d.getInfo().state.ordinal();
+            } finally {
+                free(d);
+            }
+        } catch (LibvirtException e) {
+            throw failure("state of " + nameOrUuid, e);
+        }
+    }
+
+    /** Releases the domain handle now rather than in its finalizer. */
+    private static void free(Domain d) {
+        try {
+            d.free();
+        } catch (LibvirtException | RuntimeException e) {
+            Logger.debug("libvirt domain free: {}", e.getMessage());
+        }
+    }
+
+    @Override
     public void destroy(String nameOrUuid) throws HypervisorException {
         Connect c = current();
         try {
@@ -134,7 +161,11 @@ public final class LibvirtHypervisor implements Hypervisor {
             if (d == null) {
                 throw new HypervisorException("no domain named " + nameOrUuid);
             }
-            d.destroy();
+            try {
+                d.destroy();
+            } finally {
+                free(d);
+            }
         } catch (LibvirtException e) {
             throw failure("destroy " + nameOrUuid, e);
         }
@@ -148,7 +179,11 @@ public final class LibvirtHypervisor implements Hypervisor {
             if (d == null) {
                 throw new HypervisorException("no domain named " + nameOrUuid);
             }
-            d.create();
+            try {
+                d.create();
+            } finally {
+                free(d);
+            }
         } catch (LibvirtException e) {
             throw failure("start " + nameOrUuid, e);
         }
@@ -220,7 +255,11 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private static DomainRecord record(Domain d) throws LibvirtException {
-        return new DomainRecord(d.getName(), d.getUUIDString(), d.getInfo().state.ordinal());
+        try {
+            return new DomainRecord(d.getName(), d.getUUIDString(), d.getInfo().state.ordinal());
+        } finally {
+            free(d);
+        }
     }
 
     private HypervisorException failure(String what, LibvirtException e) {

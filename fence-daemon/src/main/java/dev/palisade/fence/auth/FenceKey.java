@@ -22,10 +22,36 @@ public final class FenceKey {
 
     private final byte[] bytes;
     private final Path source;
+    /** Digests that have absorbed the key already, per algorithm: each use clones one instead of rehashing 4 KiB. */
+    private final java.util.Map<String, MessageDigest> keyed = new java.util.concurrent.ConcurrentHashMap<>();
 
     private FenceKey(byte[] bytes, Path source) {
         this.bytes = bytes;
         this.source = source;
+    }
+
+    /** A fresh digest of {@code algorithm} that has already been fed the key bytes. */
+    MessageDigest keyedDigest(String algorithm) {
+        MessageDigest proto = keyed.computeIfAbsent(algorithm, a -> {
+            try {
+                MessageDigest md = MessageDigest.getInstance(a);
+                md.update(bytes);
+                return md;
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(a + " digest missing from this JVM", e);
+            }
+        });
+        try {
+            return (MessageDigest) proto.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                MessageDigest md = MessageDigest.getInstance(algorithm);
+                md.update(bytes);
+                return md;
+            } catch (NoSuchAlgorithmException never) {
+                throw new IllegalStateException(never);
+            }
+        }
     }
 
     public static FenceKey of(byte[] bytes) {

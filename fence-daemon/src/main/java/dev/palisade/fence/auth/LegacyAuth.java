@@ -3,7 +3,6 @@ package dev.palisade.fence.auth;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -43,7 +42,7 @@ public final class LegacyAuth {
         byte[] random = new byte[FenceRequest.RANDOM_SIZE];
         RANDOM.nextBytes(random);
         FenceRequest zeroed = b.random(random).build();
-        byte[] digest = digest(type, key.raw(), zeroed.encode());
+        byte[] digest = digest(type, key, zeroed.encode());
         return zeroed.toBuilder().hash(digest).build();
     }
 
@@ -66,7 +65,7 @@ public final class LegacyAuth {
             return Verdict.EMPTY_KEY;
         }
         byte[] expected = Arrays.copyOf(
-                digest(type, key.raw(), request.toBuilder().hash(new byte[FenceRequest.HASH_SIZE]).build().encode()),
+                digest(type, key, request.toBuilder().hash(new byte[FenceRequest.HASH_SIZE]).build().encode()),
                 FenceRequest.HASH_SIZE);
         return MessageDigest.isEqual(expected, request.hash()) ? Verdict.OK : Verdict.MISMATCH;
     }
@@ -83,7 +82,7 @@ public final class LegacyAuth {
         if (type == HashType.NONE) {
             throw new IllegalArgumentException("no challenge/response with auth none");
         }
-        return Arrays.copyOf(digest(type, key.raw(), challenge), CHALLENGE_SIZE);
+        return Arrays.copyOf(digest(type, key, challenge), CHALLENGE_SIZE);
     }
 
     /** Whether {@code answer} is the right response to {@code challenge}, compared in constant time. */
@@ -91,14 +90,8 @@ public final class LegacyAuth {
         return answer.length == CHALLENGE_SIZE && MessageDigest.isEqual(response(type, key, challenge), answer);
     }
 
-    static byte[] digest(HashType type, byte[] key, byte[] data) {
-        try {
-            MessageDigest md = MessageDigest.getInstance(type.algorithm());
-            md.update(key);
-            md.update(data);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(type + " digest missing from this JVM", e);
-        }
+    /** {@code H(key || data)}. */
+    static byte[] digest(HashType type, FenceKey key, byte[] data) {
+        return key.keyedDigest(type.algorithm()).digest(data);
     }
 }

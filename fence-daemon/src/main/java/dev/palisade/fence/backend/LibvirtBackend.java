@@ -69,11 +69,21 @@ public final class LibvirtBackend implements FenceBackend {
 
     @Override
     public ResponseCode status(String vm) throws BackendException {
-        Optional<Located> l = locate(vm);
-        if (l.isEmpty() || l.get().domain.isShutOff()) {
-            return ResponseCode.OFF;
+        HypervisorException last = null;
+        for (Hypervisor hv : hypervisors) {
+            try {
+                int state = hv.state(vm);
+                if (state >= 0) {
+                    return state == DomainRecord.SHUTOFF ? ResponseCode.OFF : ResponseCode.SUCCESS;
+                }
+            } catch (HypervisorException e) {
+                last = e;
+            }
         }
-        return ResponseCode.SUCCESS;
+        if (last != null) {
+            throw new BackendException(last.getMessage(), last);
+        }
+        return ResponseCode.OFF;
     }
 
     @Override

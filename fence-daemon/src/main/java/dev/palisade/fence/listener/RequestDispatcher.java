@@ -14,14 +14,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
@@ -30,28 +25,52 @@ import org.tinylog.Logger;
  * challenge/response in the stock order (the client challenges first), the access check, the backend call
  * under a deadline, and the result byte or host-list stream.
  *
- * <p>Backend calls run on their own bounded pool: when the hypervisor stalls, the request is answered
- * FAIL at its deadline and the stuck call is left behind, so no listener and no other request waits.
+ * <p>The backend call runs on the request's own worker. A watchdog answers FAIL at the deadline and
+ * closes the connection if the call has not returned, so a stalled hypervisor never makes a client wait
+ * past the deadline; the stuck worker is interrupted and its late result discarded.
  */
-public final class RequestDispatcher {
+public final class RequestDispatcher implements AutoCloseable {
     /** fence_virtd gives each challenge/response step 10 s. */
     public static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
 
     private final FenceBackend backend;
     private final AccessMap access;
     private final Duration requestTimeout;
-    private final ThreadPoolExecutor backendPool;
+    /** How often the watchdog looks for requests past their deadline. */
+    private static final long WATCH_INTERVAL_MS = 50;
+
+    private final Set<Deadline> inFlight = ConcurrentHashMap.newKeySet();
+    private final Thread watchdog;
+    private volatile boolean closed;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
     private final AtomicLong denied = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
 
-    public RequestDispatcher(FenceBackend backend, AccessMap access, Duration requestTimeout,
-                             ThreadPoolExecutor backendPool) {
+    public RequestDispatcher(FenceBackend backend, AccessMap access, Duration requestTimeout) {
         this.backend = backend;
         this.access = access;
         this.requestTimeout = requestTimeout;
-        this.backendPool = backendPool;
+        // A polling watchdog: arming a deadline is a set insert, with no thread to wake per request.
+        this.watchdog = new Thread(this::watch, "fence-deadline");
+        this.watchdog.setDaemon(true);
+        this.watchdog.start();
+    }
+
+    private void watch() {
+        while (!closed) {
+            try {
+                Thread.sleep(WATCH_INTERVAL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Deadline d : inFlight) {
+                if (now - d.due >= 0) {
+                    d.expire();
+                }
+            }
+        }
     }
 
     public FenceBackend backend() {
@@ -66,11 +85,6 @@ public final class RequestDispatcher {
         return new Stats(served.get(), authFailures.get(), denied.get(), timedOut.get());
     }
 
-    /** Counts a rejected request from a listener's decode/verify step. */
-    public void countAuthFailure() {
-        authFailures.incrementAndGet();
-    }
-
     /**
      * Runs the conversation after a verified request: mutual challenge/response, then the operation.
      * Returns the response sent, or null when the conversation ended before a response.
@@ -81,11 +95,13 @@ public final class RequestDispatcher {
         if (auth != HashType.NONE) {
             s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
             byte[] theirChallenge = s.readFully(LegacyAuth.CHALLENGE_SIZE);
-            s.write(LegacyAuth.response(auth, key, theirChallenge));
-            s.flush();
             byte[] ours = LegacyAuth.newChallenge();
-            s.write(ours);
+            byte[] out = new byte[2 * LegacyAuth.CHALLENGE_SIZE];
+            System.arraycopy(LegacyAuth.response(auth, key, theirChallenge), 0, out, 0, LegacyAuth.CHALLENGE_SIZE);
+            System.arraycopy(ours, 0, out, LegacyAuth.CHALLENGE_SIZE, LegacyAuth.CHALLENGE_SIZE);
+            s.write(out);
             s.flush();
+            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
             byte[] answer = s.readFully(LegacyAuth.CHALLENGE_SIZE);
             if (!LegacyAuth.checkResponse(auth, key, ours, answer)) {
                 authFailures.incrementAndGet();
@@ -94,19 +110,39 @@ public final class RequestDispatcher {
                 return null;
             }
         }
-        s.deadline(System.nanoTime() + requestTimeout.toNanos() + AUTH_TIMEOUT.toNanos());
         RequestCode code = req.request();
         if (code == null) {
             Logger.warn("{} {}: unknown request code {} for '{}'; answering FAIL", listener, source,
                     req.requestByte(), req.domain());
-            return reply(s, ResponseCode.FAIL, listener, source, req, started);
+            return reply(s, new byte[] {ResponseCode.FAIL.byteValue()}, ResponseCode.FAIL, listener, source, req,
+                    started, "");
         }
-        if (code == RequestCode.HOSTLIST) {
-            return hostlist(listener, req, source, s, started);
+        Deadline deadline = new Deadline(listener, source, req, s);
+        try {
+            if (code == RequestCode.HOSTLIST) {
+                List<HostState> hosts = access.filter(source, backend.hostlist());
+                ByteArrayOutputStream out = new ByteArrayOutputStream(2 + (hosts.size() + 1) * HostState.SIZE);
+                out.write(ResponseCode.HOSTLIST.code());
+                for (HostState h : hosts) {
+                    out.writeBytes(h.encode());
+                }
+                out.writeBytes(HostState.TERMINATOR);
+                out.write(ResponseCode.SUCCESS.code());
+                return deadline.finish(() -> reply(s, out.toByteArray(), ResponseCode.SUCCESS, listener, source, req,
+                        started, " (" + hosts.size() + " domains)"));
+            }
+            ResponseCode result = operate(listener, code, req, source);
+            return deadline.finish(() -> reply(s, new byte[] {result.byteValue()}, result, listener, source, req,
+                    started, ""));
+        } catch (BackendException | RuntimeException e) {
+            Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(), e.getMessage());
+            return deadline.finish(() -> reply(s, new byte[] {ResponseCode.FAIL.byteValue()}, ResponseCode.FAIL,
+                    listener, source, req, started, ""));
+        } finally {
+            deadline.cancel();
+            // A worker the watchdog interrupted must not carry the flag into its next request.
+            Thread.interrupted();
         }
-        ResponseCode result = withDeadline(listener, source, req, () -> operate(listener, code, req, source),
-                ResponseCode.FAIL);
-        return reply(s, result, listener, source, req, started);
     }
 
     private ResponseCode operate(String listener, RequestCode code, FenceRequest req, String source)
@@ -119,14 +155,15 @@ public final class RequestDispatcher {
             default:
                 break;
         }
-        HostState target = backend.describe(req.domain())
-                .orElse(new HostState(req.domain(), req.domain(), 0));
-        AccessMap.Decision d = access.check(source, target);
-        if (!d.allowed()) {
-            denied.incrementAndGet();
-            Logger.warn("{} {}: permission denied for {} of '{}': {}", listener, source, code.action(),
-                    req.domain(), d.rule());
-            return ResponseCode.PERM;
+        if (!access.isOpen()) {
+            HostState target = backend.describe(req.domain()).orElse(new HostState(req.domain(), req.domain(), 0));
+            AccessMap.Decision d = access.check(source, target);
+            if (!d.allowed()) {
+                denied.incrementAndGet();
+                Logger.warn("{} {}: permission denied for {} of '{}': {}", listener, source, code.action(),
+                        req.domain(), d.rule());
+                return ResponseCode.PERM;
+            }
         }
         return switch (code) {
             case STATUS -> backend.status(req.domain());
@@ -137,63 +174,81 @@ public final class RequestDispatcher {
         };
     }
 
-    private ResponseCode hostlist(String listener, FenceRequest req, String source, StreamSession s, long started)
-            throws IOException {
-        Optional<List<HostState>> hosts = Optional.ofNullable(withDeadline(listener, source, req,
-                () -> access.filter(source, backend.hostlist()), null));
-        if (hosts.isEmpty()) {
-            return reply(s, ResponseCode.FAIL, listener, source, req, started);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(2 + (hosts.get().size() + 1) * HostState.SIZE);
-        out.write(ResponseCode.HOSTLIST.code());
-        for (HostState h : hosts.get()) {
-            out.writeBytes(h.encode());
-        }
-        out.writeBytes(HostState.TERMINATOR);
-        out.write(ResponseCode.SUCCESS.code());
-        s.write(out.toByteArray());
-        s.flush();
-        served.incrementAndGet();
-        Logger.info("{} {}: list -> {} domains ({} ms)", listener, source, hosts.get().size(),
-                ms(started));
-        return ResponseCode.SUCCESS;
+    private interface Reply {
+        ResponseCode send() throws IOException;
     }
 
-    /** Runs a backend call on the backend pool; a call that fails or misses the deadline yields {@code failed}. */
-    private <T> T withDeadline(String listener, String source, FenceRequest req, Callable<T> call, T failed) {
-        Future<T> f;
-        try {
-            f = backendPool.submit(call);
-        } catch (RejectedExecutionException e) {
-            Logger.error("{} {}: {} of '{}' refused: all {} backend workers are waiting on the hypervisor",
-                    listener, source, actionName(req), req.domain(), backendPool.getMaximumPoolSize());
-            return failed;
+    /**
+     * The request's deadline: whoever comes first, the worker with its result or the watchdog at the
+     * deadline, answers; the other stays silent.
+     */
+    private final class Deadline {
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private final long due;
+        private final Thread worker;
+        private final String listener;
+        private final String source;
+        private final FenceRequest req;
+        private final StreamSession s;
+
+        Deadline(String listener, String source, FenceRequest req, StreamSession s) {
+            this.listener = listener;
+            this.source = source;
+            this.req = req;
+            this.s = s;
+            this.worker = Thread.currentThread();
+            this.due = System.nanoTime() + requestTimeout.toNanos();
+            inFlight.add(this);
         }
-        try {
-            return f.get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
+
+        void expire() {
+            inFlight.remove(this);
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
             timedOut.incrementAndGet();
+            RequestCode c = req.request();
             Logger.error("{} {}: {} of '{}' failed: the hypervisor did not answer within {} s", listener, source,
-                    actionName(req), req.domain(), requestTimeout.toSeconds());
-            return failed;
-        } catch (ExecutionException e) {
-            Logger.error("{} {}: {} of '{}' failed: {}", listener, source, actionName(req), req.domain(),
-                    e.getCause() == null ? e.toString() : e.getCause().getMessage());
-            return failed;
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            return failed;
+                    c == null ? "request" : c.action(), req.domain(), requestTimeout.toSeconds());
+            try {
+                s.write(new byte[] {ResponseCode.FAIL.byteValue()});
+                s.flush();
+            } catch (IOException gone) {
+                // the client left already
+            } finally {
+                s.close();
+                worker.interrupt();
+            }
+        }
+
+        ResponseCode finish(Reply reply) throws IOException {
+            inFlight.remove(this);
+            if (!answered.compareAndSet(false, true)) {
+                Logger.warn("late backend result discarded: the client was already answered FAIL at the deadline");
+                return ResponseCode.FAIL;
+            }
+            return reply.send();
+        }
+
+        void cancel() {
+            inFlight.remove(this);
         }
     }
 
-    private ResponseCode reply(StreamSession s, ResponseCode r, String listener, String source, FenceRequest req,
-                               long started) throws IOException {
-        s.write(new byte[] {r.byteValue()});
+    private ResponseCode reply(StreamSession s, byte[] bytes, ResponseCode r, String listener, String source,
+                               FenceRequest req, long started, String detail) throws IOException {
+        s.write(bytes);
         s.flush();
         served.incrementAndGet();
-        Logger.info("{} {}: {} '{}' -> {} ({} ms)", listener, source, actionName(req), req.domain(), r, ms(started));
+        RequestCode c = req.request();
+        if (c != null && c.changesPower() || r != ResponseCode.SUCCESS && r != ResponseCode.OFF) {
+            // Power actions and failures are what an operator reads the log for.
+            Logger.info("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
+                    ms(started));
+        } else {
+            Logger.debug("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
+                    ms(started));
+        }
         return r;
     }
 
@@ -204,5 +259,11 @@ public final class RequestDispatcher {
 
     private static String ms(long started) {
         return String.format("%.1f", (System.nanoTime() - started) / 1e6);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watchdog.interrupt();
     }
 }

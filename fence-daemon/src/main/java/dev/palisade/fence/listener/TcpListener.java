@@ -7,36 +7,70 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.tinylog.Logger;
 
 /**
  * fence_virtd's TCP listener ({@code fence_virt -T}): read the 176-byte request within 1 s, verify, then
- * the shared conversation. Each connection runs on its own worker.
+ * the shared conversation.
+ *
+ * <p>The port is bound by several sockets with SO_REUSEPORT ("shards"); the kernel spreads connections over
+ * them, and the thread that accepts a connection serves it, so a request costs no hand-off between threads
+ * and concurrent clients are served in parallel. When every thread of a shard has been busy for
+ * {@link #HELPER_AFTER} (a slow hypervisor call), a helper thread starts accepting on that shard, up to
+ * {@code max_workers} threads in all, so a stuck request never holds up the connections behind it.
  */
 public final class TcpListener implements FenceListener {
     /** fence_virtd reads the request within 1 s of accepting, then closes. */
     public static final Duration REQUEST_READ_TIMEOUT = Duration.ofSeconds(1);
+    /** How long a shard may go without a thread in accept before a helper starts. */
+    public static final Duration HELPER_AFTER = Duration.ofMillis(50);
+    /**
+     * Sockets bound to the port. A few per core: enough to keep both cores busy with concurrent clients,
+     * few enough that an idle gateway holds a handful of threads.
+     */
+    private static final int SHARDS = Integer.getInteger("palisade.tcp.shards",
+            Math.min(8, 2 * Runtime.getRuntime().availableProcessors()));
 
     private final TcpListenerConfig config;
     private final FenceKey key;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
-    private final ExecutorService workers;
+    private final int maxWorkers;
+    private final AtomicInteger threads = new AtomicInteger();
     private final Set<StreamSession> sessions = ConcurrentHashMap.newKeySet();
+    private final List<Shard> shards = new ArrayList<>();
     private final String name;
-    private volatile ServerSocket server;
     private volatile boolean closed;
+    private Thread watcher;
+    private boolean warnedFull;
 
-    public TcpListener(TcpListenerConfig config, FenceKey key, RequestDispatcher dispatcher, ExecutorService workers) {
+    /** One socket bound to the port, with the threads accepting on it. */
+    private static final class Shard {
+        final ServerSocket server;
+        final int index;
+        final AtomicInteger idle = new AtomicInteger();
+        final AtomicInteger members = new AtomicInteger();
+        final Map<Thread, Long> busySince = new ConcurrentHashMap<>();
+
+        Shard(ServerSocket server, int index) {
+            this.server = server;
+            this.index = index;
+        }
+    }
+
+    public TcpListener(TcpListenerConfig config, FenceKey key, RequestDispatcher dispatcher, int maxWorkers) {
         this.config = config;
         this.key = key;
         this.dispatcher = dispatcher;
-        this.workers = workers;
+        this.maxWorkers = Math.max(SHARDS, maxWorkers);
         this.name = "tcp " + config.address().getHostAddress() + ":" + config.port();
         this.gate = new RequestGate(name, key, config.hash());
     }
@@ -53,36 +87,107 @@ public final class TcpListener implements FenceListener {
 
     @Override
     public void start() throws IOException {
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
-        ss.bind(new InetSocketAddress(config.address(), config.port()), 128);
-        server = ss;
-        Thread t = new Thread(this::acceptLoop, "fence-tcp-" + config.port());
+        InetSocketAddress at = new InetSocketAddress(config.address(), config.port());
+        // A plain bind first: if anything holds the port (another gateway, fence_virtd), fail loudly here
+        // instead of sharing it through SO_REUSEPORT.
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(at, 1);
+            if (config.port() == 0) {
+                at = new InetSocketAddress(config.address(), probe.getLocalPort());
+            }
+        }
+        try {
+            for (int i = 0; i < SHARDS; i++) {
+                ServerSocket ss = new ServerSocket();
+                ss.setReuseAddress(true);
+                ss.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                ss.bind(at, 128);
+                shards.add(new Shard(ss, i));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            close();
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        for (Shard s : shards) {
+            spawn(s);
+        }
+        watcher = new Thread(this::watch, "fence-tcp-" + config.port() + "-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** The port actually bound. */
+    public int localPort() {
+        return shards.get(0).server.getLocalPort();
+    }
+
+    private void spawn(Shard shard) {
+        threads.incrementAndGet();
+        shard.members.incrementAndGet();
+        Thread t = new Thread(() -> acceptLoop(shard), "fence-tcp-" + config.port() + "-" + shard.index);
         t.setDaemon(true);
         t.start();
     }
 
-    /** The port actually bound (useful with port 0 in tests). */
-    public int localPort() {
-        return server.getLocalPort();
+    private void acceptLoop(Shard shard) {
+        try {
+            while (!closed) {
+                Socket s;
+                shard.idle.incrementAndGet();
+                try {
+                    s = shard.server.accept();
+                } catch (IOException e) {
+                    if (!closed) {
+                        Logger.error("{}: accept failed: {}", name, e.getMessage());
+                    }
+                    return;
+                } finally {
+                    shard.idle.decrementAndGet();
+                }
+                shard.busySince.put(Thread.currentThread(), System.nanoTime());
+                try {
+                    handle(s);
+                } finally {
+                    shard.busySince.remove(Thread.currentThread());
+                }
+                if (shard.members.get() > 1 && shard.idle.get() > 0) {
+                    // a helper that is no longer needed: another thread already waits in accept
+                    return;
+                }
+            }
+        } finally {
+            shard.members.decrementAndGet();
+            threads.decrementAndGet();
+        }
     }
 
-    private void acceptLoop() {
+    /** Starts a helper on every shard whose threads have all been busy for longer than HELPER_AFTER. */
+    private void watch() {
+        long after = HELPER_AFTER.toNanos();
         while (!closed) {
-            Socket s;
             try {
-                s = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    Logger.error("{}: accept failed: {}", name, e.getMessage());
-                }
+                Thread.sleep(HELPER_AFTER.toMillis() / 2);
+            } catch (InterruptedException e) {
                 return;
             }
-            try {
-                workers.execute(() -> handle(s));
-            } catch (RejectedExecutionException e) {
-                Logger.warn("{} {}: all workers busy; connection closed", name, s.getInetAddress().getHostAddress());
-                closeQuietly(s);
+            long now = System.nanoTime();
+            for (Shard shard : shards) {
+                if (shard.idle.get() > 0 || shard.busySince.isEmpty()) {
+                    continue;
+                }
+                boolean stuck = shard.busySince.values().stream().allMatch(t -> now - t > after);
+                if (!stuck) {
+                    continue;
+                }
+                if (threads.get() < maxWorkers) {
+                    spawn(shard);
+                } else if (!warnedFull) {
+                    warnedFull = true;
+                    Logger.warn("{}: all {} workers busy; new connections wait in the backlog", name, maxWorkers);
+                }
+            }
+            if (threads.get() < maxWorkers / 2) {
+                warnedFull = false;
             }
         }
     }
@@ -122,10 +227,12 @@ public final class TcpListener implements FenceListener {
     @Override
     public void close() {
         closed = true;
-        ServerSocket ss = server;
-        if (ss != null) {
+        if (watcher != null) {
+            watcher.interrupt();
+        }
+        for (Shard shard : shards) {
             try {
-                ss.close();
+                shard.server.close();
             } catch (IOException ignored) {
                 // already closed
             }
