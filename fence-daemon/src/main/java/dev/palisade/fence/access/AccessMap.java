@@ -94,13 +94,18 @@ public final class AccessMap {
         return hosts.stream().filter(h -> check(source, h).allowed()).toList();
     }
 
+    /** Case-insensitive, and two spellings of one IP address ("fd77::1", "fd77:0::1") are equal. */
     private static boolean contains(List<String> list, String value) {
         if (value == null) {
             return false;
         }
         String v = value.toLowerCase(Locale.ROOT);
+        java.net.InetAddress va = dev.palisade.fence.config.Section.parseLiteral(value);
         for (String s : list) {
             if (s.toLowerCase(Locale.ROOT).equals(v)) {
+                return true;
+            }
+            if (va != null && va.equals(dev.palisade.fence.config.Section.parseLiteral(s))) {
                 return true;
             }
         }

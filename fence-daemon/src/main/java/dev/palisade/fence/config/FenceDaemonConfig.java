@@ -1,6 +1,7 @@
 package dev.palisade.fence.config;
 
 import dev.palisade.fence.access.AccessMap;
+import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.wire.HashType;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -218,11 +219,11 @@ public record FenceDaemonConfig(
         boolean v6 = ipv6(s);
         InetAddress group = s.address("address", v6 ? "ff05::3:1" : "225.0.0.12");
         if (!group.isMulticastAddress()) {
-            throw new ConfigException(s.positionOf("address"), "'address' " + group.getHostAddress()
+            throw new ConfigException(s.positionOf("address"), "'address' " + Addresses.text(group)
                     + " in 'listeners/multicast' is not a multicast group", "use a group such as 225.0.0.12");
         }
         if ((group instanceof Inet6Address) != v6) {
-            throw new ConfigException(s.positionOf("address"), "'address' " + group.getHostAddress()
+            throw new ConfigException(s.positionOf("address"), "'address' " + Addresses.text(group)
                     + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
         }
         return new MulticastListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), group,
@@ -233,7 +234,7 @@ public record FenceDaemonConfig(
         boolean v6 = ipv6(s);
         InetAddress addr = s.address("address", v6 ? "::1" : "127.0.0.1");
         if ((addr instanceof Inet6Address) != v6 && s.entry("family").isPresent()) {
-            throw new ConfigException(s.positionOf("address"), "'address' " + addr.getHostAddress()
+            throw new ConfigException(s.positionOf("address"), "'address' " + Addresses.text(addr)
                     + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
         }
         return new TcpListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), addr,
@@ -247,7 +248,7 @@ public record FenceDaemonConfig(
                 ListenerConfig b = listeners.get(j);
                 if (a instanceof TcpListenerConfig ta && b instanceof TcpListenerConfig tb
                         && ta.port() == tb.port() && ta.address().equals(tb.address())) {
-                    throw new ConfigException(b.position(), "two tcp listeners on " + tb.address().getHostAddress()
+                    throw new ConfigException(b.position(), "two tcp listeners on " + Addresses.text(tb.address())
                             + ":" + tb.port() + " (the other at " + a.position() + ")", "give each its own address or port");
                 }
                 if (a instanceof MulticastListenerConfig ma && b instanceof MulticastListenerConfig mb

@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
 import dev.palisade.fence.wire.FenceRequest;
@@ -52,7 +53,7 @@ public final class MulticastListener implements FenceListener {
         this.key = key;
         this.dispatcher = dispatcher;
         this.workers = workers;
-        this.name = "multicast " + config.group().getHostAddress() + ":" + config.port()
+        this.name = "multicast " + Addresses.text(config.group()) + ":" + config.port()
                 + (config.iface() == null ? "" : "%" + config.iface());
         this.gate = new RequestGate(name, key, config.hash());
     }
@@ -84,7 +85,7 @@ public final class MulticastListener implements FenceListener {
                 }
             }
             if (joined.isEmpty()) {
-                throw new IOException("could not join multicast group " + config.group().getHostAddress()
+                throw new IOException("could not join multicast group " + Addresses.text(config.group())
                         + (config.iface() == null ? " on any interface" : " on interface " + config.iface())
                         + "; check that the interface is up and has a multicast route");
             }
@@ -132,7 +133,7 @@ public final class MulticastListener implements FenceListener {
                 }
                 return;
             }
-            String src = from instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : String.valueOf(from);
+            String src = from instanceof InetSocketAddress isa ? Addresses.text(isa.getAddress()) : String.valueOf(from);
             byte[] bytes = new byte[buf.position()];
             buf.flip();
             buf.get(bytes);
@@ -163,7 +164,7 @@ public final class MulticastListener implements FenceListener {
             return;
         }
         // fence_virtd identifies the caller by the call-back address in the signed request, not the UDP source.
-        String source = addr.getHostAddress();
+        String source = Addresses.text(addr);
         Socket socket = new Socket();
         sockets.add(socket);
         StreamSession s = null;

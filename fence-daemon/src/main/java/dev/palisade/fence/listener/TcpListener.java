@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.config.FenceDaemonConfig.TcpListenerConfig;
 import dev.palisade.fence.wire.FenceRequest;
@@ -71,7 +72,7 @@ public final class TcpListener implements FenceListener {
         this.key = key;
         this.dispatcher = dispatcher;
         this.maxWorkers = Math.max(SHARDS, maxWorkers);
-        this.name = "tcp " + config.address().getHostAddress() + ":" + config.port();
+        this.name = "tcp " + Addresses.text(config.address()) + ":" + config.port();
         this.gate = new RequestGate(name, key, config.hash());
     }
 
@@ -193,7 +194,7 @@ public final class TcpListener implements FenceListener {
     }
 
     private void handle(Socket socket) {
-        String from = socket.getInetAddress().getHostAddress();
+        String from = Addresses.text(socket.getInetAddress());
         StreamSession s = null;
         try {
             socket.setTcpNoDelay(true);

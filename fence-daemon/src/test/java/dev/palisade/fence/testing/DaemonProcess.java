@@ -24,10 +24,11 @@ public final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(pb.start(), log);
     }
 
-    /** The command line that runs our fence daemon from the test classpath. */
+    /** The command line that runs our fence daemon from the test classpath, logging as in production. */
     public static List<String> ourFenceDaemon(Path conf, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "-Xmx128m", "-XX:+UseSerialGC", "-Dtinylog.configuration=tinylog.properties",
+                "-cp", System.getProperty("java.class.path"),
                 "dev.palisade.fence.FenceDaemonMain", "-F", "-f", conf.toString()));
         cmd.addAll(List.of(extra));
         return cmd;
