@@ -39,7 +39,7 @@ public final class FenceDaemonBench {
     }
 
     record Row(String name, double startupMs, Stats status, Stats list, Stats stockStatus, Stats stockList,
-               double throughput, long rssKb, long hwmKb, int threads) {
+               double throughput, double serverCpuUs, double clientCpuUs, long rssKb, long hwmKb, int threads) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -94,11 +94,18 @@ public final class FenceDaemonBench {
                     key.toString());
             Stats stockStatus = stock(fv, List.of("-o", "status", "-H", "appliance-a"), stockSamples);
             Stats stockList = stock(fv, List.of("-o", "list"), stockSamples);
-            double tput = throughput(client, addr, 16, seconds);
+            long served0 = cpuTicks(p.pid());
+            long self0 = cpuTicks(ProcessHandle.current().pid());
+            long[] done = new long[1];
+            double tput = throughput(client, addr, 16, seconds, done);
+            // CPU per request during the throughput run (clock ticks of 10 ms, from /proc/PID/stat)
+            double serverCpu = (cpuTicks(p.pid()) - served0) * 10_000.0 / Math.max(1, done[0]);
+            double clientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, done[0]);
             long[] mem = memory(p.pid());
             System.err.printf(Locale.ROOT, "   startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s, RSS %d KiB%n",
                     startup, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, mem[0]);
-            return new Row(name, startup, status, list, stockStatus, stockList, tput, mem[0], mem[1], (int) mem[2]);
+            return new Row(name, startup, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, mem[0], mem[1],
+                    (int) mem[2]);
         } finally {
             p.destroy();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -139,7 +146,13 @@ public final class FenceDaemonBench {
         return stats(ms, fail);
     }
 
-    private static double throughput(FenceVirtClient c, InetSocketAddress addr, int clients, int seconds)
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    private static double throughput(FenceVirtClient c, InetSocketAddress addr, int clients, int seconds, long[] count)
             throws InterruptedException {
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -169,6 +182,7 @@ public final class FenceDaemonBench {
             t.join();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        count[0] = done.get();
         if (failed.get() > 0) {
             System.err.println("   throughput run: " + failed.get() + " failed requests");
         }
@@ -203,12 +217,12 @@ public final class FenceDaemonBench {
         StringBuilder sb = new StringBuilder();
         sb.append("| daemon | start-up ms | status in-process median / p99 ms | list in-process median / p99 ms "
                 + "| status stock fence_virt median / p99 ms | list stock fence_virt median / p99 ms "
-                + "| throughput, 16 clients, req/s | RSS / peak KiB | threads |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "| throughput, 16 clients, req/s | CPU per request, daemon / client µs | RSS / peak KiB | threads |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %.0f | %d / %d | %d |%n", r.name,
-                    r.startupMs, r.status.cell(), r.list.cell(), r.stockStatus.cell(), r.stockList.cell(), r.throughput,
-                    r.rssKb, r.hwmKb, r.threads));
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %.0f | %.0f / %.0f | %d / %d | %d |%n",
+                    r.name, r.startupMs, r.status.cell(), r.list.cell(), r.stockStatus.cell(), r.stockList.cell(),
+                    r.throughput, r.serverCpuUs, r.clientCpuUs, r.rssKb, r.hwmKb, r.threads));
         }
         if (rows.size() == 2) {
             Row real = rows.get(0);

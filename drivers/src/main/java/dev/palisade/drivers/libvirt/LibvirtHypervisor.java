@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import com.sun.jna.Pointer;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -96,18 +97,10 @@ public final class LibvirtHypervisor implements Hypervisor {
     public List<DomainRecord> domains() throws HypervisorException {
         Connect c = current();
         try {
+            // virConnectListAllDomains: active and inactive in one call, no lookup per domain.
             List<DomainRecord> out = new ArrayList<>();
-            for (int id : c.listDomains()) {
-                Domain d = lookupQuietly(() -> c.domainLookupByID(id));
-                if (d != null) {
-                    out.add(record(d));
-                }
-            }
-            for (String name : c.listDefinedDomains()) {
-                Domain d = lookupQuietly(() -> c.domainLookupByName(name));
-                if (d != null) {
-                    out.add(record(d));
-                }
+            for (Domain d : c.listAllDomains(0)) {
+                out.add(record(d));
             }
             return out;
         } catch (LibvirtException e) {
@@ -129,19 +122,60 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public int state(String nameOrUuid) throws HypervisorException {
         Connect c = current();
-        try {
-            Domain d = find(c, nameOrUuid);
-            if (d == null) {
+        Pointer conn = c instanceof LibvirtDirect.OwnedConnect oc ? oc.pointer() : null;
+        if (conn == null) {
+            throw new HypervisorUnavailableException("libvirt connection to " + uri + " is closed");
+        }
+        Pointer dom = null;
+        if (looksLikeUuid(nameOrUuid)) {
+            dom = LibvirtDirect.virDomainLookupByUUIDString(conn, nameOrUuid);
+            if (dom == null) {
+                checkNoDomain(nameOrUuid);
+            }
+        }
+        if (dom == null) {
+            dom = LibvirtDirect.virDomainLookupByName(conn, nameOrUuid);
+            if (dom == null) {
+                checkNoDomain(nameOrUuid);
                 return -1;
             }
-            try {
-                return d.getInfo().state.ordinal();
-            } finally {
-                free(d);
-            }
-        } catch (LibvirtException e) {
-            throw failure("state of " + nameOrUuid, e);
         }
+        try {
+            int[] state = new int[1];
+            int[] reason = new int[1];
+            if (LibvirtDirect.virDomainGetState(dom, state, reason, 0) < 0) {
+                String msg = LibvirtDirect.virGetLastErrorMessage();
+                LibvirtDirect.virResetLastError();
+                throw directFailure("state of " + nameOrUuid, msg);
+            }
+            return state[0];
+        } finally {
+            LibvirtDirect.virDomainFree(dom);
+        }
+    }
+
+    /** A failed lookup is an answer ("no such domain") unless libvirt says something else went wrong. */
+    private void checkNoDomain(String nameOrUuid) throws HypervisorException {
+        int code = LibvirtDirect.virGetLastErrorCode();
+        String msg = LibvirtDirect.virGetLastErrorMessage();
+        LibvirtDirect.virResetLastError();
+        if (code != LibvirtDirect.VIR_ERR_NO_DOMAIN && code != 0) {
+            throw directFailure("look up " + nameOrUuid, msg);
+        }
+    }
+
+    private HypervisorException directFailure(String what, String msg) {
+        Connect c = conn;
+        boolean alive;
+        try {
+            alive = c != null && c.isAlive();
+        } catch (LibvirtException | RuntimeException probe) {
+            alive = false;
+        }
+        if (!alive) {
+            markDown("connection lost during " + what + ": " + msg);
+        }
+        return new HypervisorException(what + " failed: " + msg);
     }
 
     /** Releases the domain handle now rather than in its finalizer. */
@@ -299,7 +333,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         while (!closed) {
             if (conn == null) {
                 try {
-                    Connect c = new Connect(uri);
+                    Connect c = new LibvirtDirect.OwnedConnect(uri);
                     enableKeepAlive(c);
                     lock.lock();
                     try {

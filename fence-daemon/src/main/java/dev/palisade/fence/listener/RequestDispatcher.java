@@ -245,7 +245,7 @@ public final class RequestDispatcher implements AutoCloseable {
             // Power actions and failures are what an operator reads the log for.
             Logger.info("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
                     ms(started));
-        } else {
+        } else if (Logger.isDebugEnabled()) {
             Logger.debug("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
                     ms(started));
         }

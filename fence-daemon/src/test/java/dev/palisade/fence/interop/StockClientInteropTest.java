@@ -85,6 +85,8 @@ class StockClientInteropTest {
             List.of("-o", "on", "-H", "33333333-3333-4333-8333-333333333333"),
             List.of("-o", "status", "-H", "Build_box"),
             List.of("-o", "status", "-H", "db-standby"),
+            List.of("-o", "status", "-H", "11111111-1111-4111-8111-111111111111"),
+            List.of("-o", "status", "-H", "99999999-9999-4999-8999-999999999999"),
             List.of("-o", "status", "-H", "no-such-vm"),
             List.of("-o", "off", "-H", "no-such-vm"),
             List.of("-o", "reboot", "-H", "no-such-vm"),
