@@ -64,9 +64,7 @@ public final class FenceVirtClient {
             s.setTcpNoDelay(true);
             s.connect(server, (int) Math.min(timeout.toMillis(), 3000));
             StreamSession io = new StreamSession(s, System.nanoTime() + timeout.toNanos());
-            io.write(requestBytes);
-            io.flush();
-            return converse(io);
+            return converse(io, requestBytes);
         }
     }
 
@@ -100,7 +98,7 @@ public final class FenceVirtClient {
                 listen.setSoTimeout((int) Math.max(1, Math.min(retransmit.toMillis(), left / 1_000_000)));
                 try (Socket s = listen.accept()) {
                     s.setTcpNoDelay(true);
-                    return converse(new StreamSession(s, deadline));
+                    return converse(new StreamSession(s, deadline), new byte[0]);
                 } catch (SocketTimeoutException again) {
                     // retransmit
                 }
@@ -108,10 +106,20 @@ public final class FenceVirtClient {
         }
     }
 
-    private Result converse(StreamSession io) throws IOException {
-        if (auth != HashType.NONE) {
+    /**
+     * The client half of the conversation. {@code first} (the request, over TCP) goes out in the same write
+     * as the client's challenge: the server reads them one after the other either way.
+     */
+    private Result converse(StreamSession io, byte[] first) throws IOException {
+        if (auth == HashType.NONE) {
+            io.write(first);
+            io.flush();
+        } else {
             byte[] challenge = LegacyAuth.newChallenge();
-            io.write(challenge);
+            byte[] out = new byte[first.length + challenge.length];
+            System.arraycopy(first, 0, out, 0, first.length);
+            System.arraycopy(challenge, 0, out, first.length, challenge.length);
+            io.write(out);
             io.flush();
             byte[] answer = io.readFully(LegacyAuth.CHALLENGE_SIZE);
             if (!LegacyAuth.checkResponse(auth, key, challenge, answer)) {
