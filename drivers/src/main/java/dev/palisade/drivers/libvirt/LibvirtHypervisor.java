@@ -165,16 +165,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private HypervisorException directFailure(String what, String msg) {
-        Connect c = conn;
-        boolean alive;
-        try {
-            alive = c != null && c.isAlive();
-        } catch (LibvirtException | RuntimeException probe) {
-            alive = false;
-        }
-        if (!alive) {
-            markDown("connection lost during " + what + ": " + msg);
-        }
+        markDownUnlessAlive(what, msg);
         return new HypervisorException(what + " failed: " + msg);
     }
 
@@ -298,6 +289,12 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     private HypervisorException failure(String what, LibvirtException e) {
         String msg = e.getError() != null ? e.getError().getMessage() : e.getMessage();
+        markDownUnlessAlive(what, msg);
+        return new HypervisorException(what + " failed: " + msg, e);
+    }
+
+    /** After a failed call: if the connection itself is gone, hand it to the connector to re-open. */
+    private void markDownUnlessAlive(String what, String msg) {
         Connect c = conn;
         boolean alive;
         try {
@@ -308,7 +305,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         if (!alive) {
             markDown("connection lost during " + what + ": " + msg);
         }
-        return new HypervisorException(what + " failed: " + msg, e);
     }
 
     private void markDown(String why) {
