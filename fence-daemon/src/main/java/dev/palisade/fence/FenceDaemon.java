@@ -2,6 +2,7 @@ package dev.palisade.fence;
 
 import dev.palisade.drivers.libvirt.LibvirtHypervisor;
 import dev.palisade.fence.access.AccessMap;
+import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.auth.KeyFileException;
 import dev.palisade.fence.backend.FenceBackend;
@@ -55,10 +56,11 @@ public final class FenceDaemon implements AutoCloseable {
                 key = FenceKey.load(lc.keyFile());
                 keys.put(lc.keyFile(), key);
             }
+            Credentials creds = new Credentials(key, lc.policy(), lc.hash(), lc.auth(), lc.skew());
             if (lc instanceof TcpListenerConfig t) {
-                listeners.add(new TcpListener(t, key, dispatcher, config.maxWorkers()));
+                listeners.add(new TcpListener(t, creds, dispatcher, config.maxWorkers()));
             } else if (lc instanceof MulticastListenerConfig m) {
-                listeners.add(new MulticastListener(m, key, dispatcher, workers));
+                listeners.add(new MulticastListener(m, creds, dispatcher, workers));
             }
         }
     }

@@ -1,6 +1,8 @@
 package dev.palisade.fence.agent;
 
 import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.HardenedAuth;
+import dev.palisade.fence.auth.HardenedKeys;
 import dev.palisade.fence.auth.LegacyAuth;
 import dev.palisade.fence.listener.StreamSession;
 import dev.palisade.fence.wire.FenceRequest;
@@ -8,6 +10,7 @@ import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.HostState;
 import dev.palisade.fence.wire.RequestCode;
 import dev.palisade.fence.wire.WireFormatException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -26,31 +29,56 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The client side of the stock fence_virt protocol, in process: what fence_virt -T and fence_xvm do, with
- * a deadline on every step. It serves the fence device of the supervisor, benchmarks and tests.
+ * The client side of the fence_virt protocol, in process: what fence_virt -T and fence_xvm do (legacy),
+ * or Palisade's hardened scheme, with a deadline on every step. It serves the fence_palisade agent, the
+ * supervisor's fence device, benchmarks and tests.
  */
 public final class FenceVirtClient {
     private final FenceKey key;
     private final HashType hash;
     private final HashType auth;
+    private final HardenedKeys hardened;
     private final Duration timeout;
 
+    /** A legacy client: packets signed with {@code hash}, challenges answered with {@code auth}. */
     public FenceVirtClient(FenceKey key, HashType hash, HashType auth, Duration timeout) {
         this.key = key;
         this.hash = hash;
         this.auth = auth;
+        this.hardened = null;
         this.timeout = timeout;
+    }
+
+    private FenceVirtClient(FenceKey key, Duration timeout) {
+        this.key = key;
+        this.hash = null;
+        this.auth = null;
+        this.hardened = HardenedKeys.derive(key);
+        this.timeout = timeout;
+    }
+
+    /** A client of the hardened scheme. */
+    public static FenceVirtClient hardened(FenceKey key, Duration timeout) {
+        return new FenceVirtClient(key, timeout);
+    }
+
+    public boolean isHardened() {
+        return hardened != null;
     }
 
     /** The answer: the raw result byte (0..255), and the hosts when it was a list. */
     public record Result(int code, List<HostState> hosts) {
     }
 
-    /** Builds and signs a request the way the stock clients do (seqno from the clock's microseconds). */
+    /** Builds and signs a request (seqno random, as the stock clients' microseconds are). */
     public FenceRequest request(RequestCode op, String domain) {
-        FenceRequest unsigned = FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
-                .seqno(ThreadLocalRandom.current().nextInt() & 0xffffffffL).build();
-        return LegacyAuth.sign(unsigned, hash, key);
+        return sign(FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
+                .seqno(ThreadLocalRandom.current().nextInt() & 0xffffffffL).build());
+    }
+
+    private FenceRequest sign(FenceRequest unsigned) {
+        return hardened != null ? HardenedAuth.sign(unsigned, hardened, System.currentTimeMillis())
+                : LegacyAuth.sign(unsigned, hash, key);
     }
 
     /** One request over TCP ({@code fence_virt -T}). */
@@ -64,14 +92,16 @@ public final class FenceVirtClient {
             s.setTcpNoDelay(true);
             s.connect(server, (int) Math.min(timeout.toMillis(), 3000));
             StreamSession io = new StreamSession(s, System.nanoTime() + timeout.toNanos());
-            return converse(io, requestBytes);
+            List<byte[]> macs = hardened != null && requestBytes.length == FenceRequest.SIZE
+                    ? List.of(java.util.Arrays.copyOfRange(requestBytes, 144, 176)) : List.of();
+            return converse(io, requestBytes, macs);
         }
     }
 
     /**
      * One request over multicast ({@code fence_xvm}): listen on {@code callbackAddress:port}, send the
      * request to the group from {@code nif}, retransmitting every {@code retransmit} until the gateway
-     * calls back, then run the conversation on that connection.
+     * calls back, then run the conversation on that connection. Hardened copies each get a fresh nonce.
      */
     public Result multicast(InetAddress group, int port, InetAddress callbackAddress, NetworkInterface nif,
                             RequestCode op, String domain, Duration retransmit) throws IOException {
@@ -79,8 +109,8 @@ public final class FenceVirtClient {
         FenceRequest unsigned = FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
                 .seqno(ThreadLocalRandom.current().nextInt() & 0xffffffffL)
                 .callback(callbackAddress.getAddress(), port).build();
-        byte[] packet = LegacyAuth.sign(unsigned, hash, key).encode();
         long deadline = System.nanoTime() + timeout.toNanos();
+        List<byte[]> macs = new ArrayList<>();
         try (ServerSocket listen = new ServerSocket();
              DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
             listen.setReuseAddress(true);
@@ -89,16 +119,21 @@ public final class FenceVirtClient {
                 ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, nif);
             }
             ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 2);
+            byte[] packet = null;
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("Timed out waiting for response");
                 }
+                if (packet == null || hardened != null) {
+                    packet = sign(unsigned).encode();
+                    macs.add(java.util.Arrays.copyOfRange(packet, 144, 176));
+                }
                 ch.send(ByteBuffer.wrap(packet), new InetSocketAddress(group, port));
                 listen.setSoTimeout((int) Math.max(1, Math.min(retransmit.toMillis(), left / 1_000_000)));
                 try (Socket s = listen.accept()) {
                     s.setTcpNoDelay(true);
-                    return converse(new StreamSession(s, deadline), new byte[0]);
+                    return converse(new StreamSession(s, deadline), new byte[0], macs);
                 } catch (SocketTimeoutException again) {
                     // retransmit
                 }
@@ -108,18 +143,19 @@ public final class FenceVirtClient {
 
     /**
      * The client half of the conversation. {@code first} (the request, over TCP) goes out in the same write
-     * as the client's challenge: the server reads them one after the other either way.
+     * as the client's challenge: the server reads them one after the other either way. {@code macs} are the
+     * MACs of the hardened requests sent (one per multicast copy): the gateway's proof says which it answers.
      */
-    private Result converse(StreamSession io, byte[] first) throws IOException {
+    private Result converse(StreamSession io, byte[] first, List<byte[]> macs) throws IOException {
+        if (hardened != null) {
+            return converseHardened(io, first, macs);
+        }
         if (auth == HashType.NONE) {
             io.write(first);
             io.flush();
         } else {
             byte[] challenge = LegacyAuth.newChallenge();
-            byte[] out = new byte[first.length + challenge.length];
-            System.arraycopy(first, 0, out, 0, first.length);
-            System.arraycopy(challenge, 0, out, first.length, challenge.length);
-            io.write(out);
+            io.write(concat(first, challenge));
             io.flush();
             byte[] answer = io.readFully(LegacyAuth.CHALLENGE_SIZE);
             if (!LegacyAuth.checkResponse(auth, key, challenge, answer)) {
@@ -129,15 +165,52 @@ public final class FenceVirtClient {
             io.write(LegacyAuth.response(auth, key, theirs));
             io.flush();
         }
-        int code = io.readFully(1)[0] & 0xff;
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        return readResult(io, raw);
+    }
+
+    private Result converseHardened(StreamSession io, byte[] first, List<byte[]> macs) throws IOException {
+        byte[] cc = HardenedAuth.newChallenge();
+        io.write(concat(first, cc));
+        io.flush();
+        byte[] proof = io.readFully(HardenedAuth.MAC_SIZE);
+        byte[] cs = io.readFully(HardenedAuth.CHALLENGE_SIZE);
+        byte[] requestMac = null;
+        for (byte[] m : macs) {
+            if (HardenedAuth.equal(proof, HardenedAuth.serverProof(hardened, m, cc))) {
+                requestMac = m;
+            }
+        }
+        if (requestMac == null) {
+            throw new IOException("the gateway did not prove that it holds the key (wrong key, or not the gateway)");
+        }
+        io.write(HardenedAuth.clientProof(hardened, requestMac, cs));
+        io.flush();
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        Result r = readResult(io, raw);
+        byte[] mac = io.readFully(HardenedAuth.MAC_SIZE);
+        if (!HardenedAuth.equal(mac, HardenedAuth.resultMac(hardened, requestMac, cc, cs, raw.toByteArray()))) {
+            throw new IOException("the result failed its MAC: not trusted");
+        }
+        return r;
+    }
+
+    private static Result readResult(StreamSession io, ByteArrayOutputStream raw) throws IOException {
+        byte[] first = io.readFully(1);
+        raw.writeBytes(first);
+        int code = first[0] & 0xff;
         if (code != 253) {
             return new Result(code, List.of());
         }
         List<HostState> hosts = new ArrayList<>();
         while (true) {
             byte[] entry = io.readFully(HostState.SIZE);
+            raw.writeBytes(entry);
             if (HostState.isTerminator(entry)) {
                 break;
+            }
+            if (hosts.size() >= 65_536) {
+                throw new IOException("host list longer than 65536 entries");
             }
             try {
                 hosts.add(HostState.decode(entry));
@@ -145,7 +218,15 @@ public final class FenceVirtClient {
                 throw new IOException(e.getMessage(), e);
             }
         }
-        int last = io.readFully(1)[0] & 0xff;
-        return new Result(last, hosts);
+        byte[] last = io.readFully(1);
+        raw.writeBytes(last);
+        return new Result(last[0] & 0xff, hosts);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

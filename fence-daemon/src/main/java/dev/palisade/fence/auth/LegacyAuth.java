@@ -64,9 +64,10 @@ public final class LegacyAuth {
         if (key.length() == 0) {
             return Verdict.EMPTY_KEY;
         }
-        byte[] expected = Arrays.copyOf(
-                digest(type, key, request.toBuilder().hash(new byte[FenceRequest.HASH_SIZE]).build().encode()),
-                FenceRequest.HASH_SIZE);
+        // fence_virtd hashes the struct as received, with the hash field zeroed
+        byte[] zeroed = request.wireBytes();
+        Arrays.fill(zeroed, FenceRequest.HASH_OFFSET, FenceRequest.HASH_OFFSET + FenceRequest.HASH_SIZE, (byte) 0);
+        byte[] expected = Arrays.copyOf(digest(type, key, zeroed), FenceRequest.HASH_SIZE);
         return MessageDigest.isEqual(expected, request.hash()) ? Verdict.OK : Verdict.MISMATCH;
     }
 

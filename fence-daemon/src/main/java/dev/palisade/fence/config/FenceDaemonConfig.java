@@ -2,6 +2,7 @@ package dev.palisade.fence.config;
 
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.access.Addresses;
+import dev.palisade.fence.auth.AuthPolicy;
 import dev.palisade.fence.wire.HashType;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -40,7 +41,12 @@ public record FenceDaemonConfig(
 
         HashType hash();
 
+        /** The legacy challenge/response hash. */
         HashType auth();
+
+        AuthPolicy policy();
+
+        Duration skew();
 
         int port();
 
@@ -48,8 +54,9 @@ public record FenceDaemonConfig(
     }
 
     /** {@code listeners/multicast}. */
-    public record MulticastListenerConfig(Path keyFile, HashType hash, HashType auth, InetAddress group, int port,
-                                          String iface, ConfigPosition position) implements ListenerConfig {
+    public record MulticastListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
+                                          InetAddress group, int port, String iface, ConfigPosition position)
+            implements ListenerConfig {
         @Override
         public String kind() {
             return "multicast";
@@ -57,8 +64,8 @@ public record FenceDaemonConfig(
     }
 
     /** {@code listeners/tcp}. */
-    public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, InetAddress address, int port,
-                                    ConfigPosition position) implements ListenerConfig {
+    public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
+                                    InetAddress address, int port, ConfigPosition position) implements ListenerConfig {
         @Override
         public String kind() {
             return "tcp";
@@ -69,9 +76,10 @@ public record FenceDaemonConfig(
     private static final Set<String> DAEMON_KEYS = Set.of("listener", "backend", "module_path", "debug",
             "foreground", "wait_for_init", "wait_for_backend", "name_mode", "request_timeout", "max_workers");
     private static final Set<String> LISTENERS = Set.of("multicast", "tcp", "serial", "vsock");
-    private static final Set<String> MCAST_KEYS = Set.of("key_file", "hash", "auth", "family", "address", "port",
-            "interface");
-    private static final Set<String> TCP_KEYS = Set.of("key_file", "hash", "auth", "family", "address", "port");
+    private static final Set<String> MCAST_KEYS = Set.of("key_file", "hash", "auth", "legacy_auth", "skew", "family",
+            "address", "port", "interface");
+    private static final Set<String> TCP_KEYS = Set.of("key_file", "hash", "auth", "legacy_auth", "skew", "family",
+            "address", "port");
     private static final Set<String> VSOCK_KEYS = Set.of("key_file", "hash", "auth", "port");
     private static final Set<String> SERIAL_KEYS = Set.of("uri", "path", "mode");
     private static final Set<String> BACKENDS = Set.of("libvirt", "cpg");
@@ -207,6 +215,31 @@ public record FenceDaemonConfig(
         return HashType.fromName(v);
     }
 
+    /** {@code auth}: a legacy hash name (fence_virt.conf), or legacy, hardened, both (Palisade). */
+    private record Auth(AuthPolicy policy, HashType legacy, Duration skew) {
+    }
+
+    private static Auth auth(Section s) throws ConfigException {
+        String v = s.choice("auth", "sha256", "none", "sha1", "sha256", "sha512", "legacy", "hardened", "both");
+        HashType legacyAuth = hash(s, "legacy_auth");
+        AuthPolicy policy = switch (v) {
+            case "hardened" -> AuthPolicy.HARDENED;
+            case "both" -> AuthPolicy.BOTH;
+            case "legacy" -> AuthPolicy.LEGACY;
+            default -> {
+                if (s.entry("legacy_auth").isPresent()) {
+                    throw new ConfigException(s.positionOf("legacy_auth"), "'legacy_auth' together with auth = \""
+                            + v + "\"", "use auth = \"legacy\" or \"both\" with legacy_auth, or auth = \"" + v
+                            + "\" alone");
+                }
+                legacyAuth = HashType.fromName(v);
+                yield AuthPolicy.LEGACY;
+            }
+        };
+        Duration skew = Duration.ofSeconds(s.integer("skew", 30, 1, 3600));
+        return new Auth(policy, legacyAuth, skew);
+    }
+
     private static Path keyFile(Section s) {
         return Path.of(s.string("key_file", DEFAULT_KEY_FILE));
     }
@@ -226,7 +259,8 @@ public record FenceDaemonConfig(
             throw new ConfigException(s.positionOf("address"), "'address' " + Addresses.text(group)
                     + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
         }
-        return new MulticastListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), group,
+        Auth a = auth(s);
+        return new MulticastListenerConfig(keyFile(s), hash(s, "hash"), a.legacy, a.policy, a.skew, group,
                 s.integer("port", DEFAULT_PORT, 1, 65535), s.string("interface", null), s.block().position());
     }
 
@@ -237,7 +271,8 @@ public record FenceDaemonConfig(
             throw new ConfigException(s.positionOf("address"), "'address' " + Addresses.text(addr)
                     + " does not match family " + (v6 ? "ipv6" : "ipv4"), "make 'family' and 'address' agree");
         }
-        return new TcpListenerConfig(keyFile(s), hash(s, "hash"), hash(s, "auth"), addr,
+        Auth a = auth(s);
+        return new TcpListenerConfig(keyFile(s), hash(s, "hash"), a.legacy, a.policy, a.skew, addr,
                 s.integer("port", DEFAULT_PORT, 1, 65535), s.block().position());
     }
 

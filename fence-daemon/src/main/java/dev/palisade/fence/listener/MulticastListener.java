@@ -1,7 +1,7 @@
 package dev.palisade.fence.listener;
 
 import dev.palisade.fence.access.Addresses;
-import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
 import dev.palisade.fence.wire.FenceRequest;
 import java.io.IOException;
@@ -38,7 +38,6 @@ public final class MulticastListener implements FenceListener {
     private static final int RECEIVE_BUFFER = 2048;
 
     private final MulticastListenerConfig config;
-    private final FenceKey key;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
     private final ExecutorService workers;
@@ -47,15 +46,14 @@ public final class MulticastListener implements FenceListener {
     private volatile DatagramChannel channel;
     private volatile boolean closed;
 
-    public MulticastListener(MulticastListenerConfig config, FenceKey key, RequestDispatcher dispatcher,
+    public MulticastListener(MulticastListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
                              ExecutorService workers) {
         this.config = config;
-        this.key = key;
         this.dispatcher = dispatcher;
         this.workers = workers;
         this.name = "multicast " + Addresses.text(config.group()) + ":" + config.port()
                 + (config.iface() == null ? "" : "%" + config.iface());
-        this.gate = new RequestGate(name, key, config.hash());
+        this.gate = new RequestGate(name, credentials);
     }
 
     public RequestGate gate() {
@@ -64,8 +62,7 @@ public final class MulticastListener implements FenceListener {
 
     @Override
     public String describe() {
-        return name + " (hash >= " + config.hash().configName() + ", auth " + config.auth().configName()
-                + ", key sha256:" + key.fingerprint() + ")";
+        return name + " (" + gate.credentials().describe() + ")";
     }
 
     @Override
@@ -175,7 +172,7 @@ public final class MulticastListener implements FenceListener {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(addr, req.port()), (int) CALLBACK_CONNECT_TIMEOUT.toMillis());
             s = new StreamSession(socket, System.nanoTime() + RequestDispatcher.AUTH_TIMEOUT.toNanos());
-            dispatcher.serve(name, req, source, s, config.auth(), key);
+            dispatcher.serve(name, req, source, s, gate.credentials());
         } catch (IOException e) {
             if (s == null) {
                 // Never reached the client: let a retransmit be served.

@@ -1,7 +1,8 @@
 package dev.palisade.fence.listener;
 
 import dev.palisade.fence.access.AccessMap;
-import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.Credentials;
+import dev.palisade.fence.auth.HardenedAuth;
 import dev.palisade.fence.auth.LegacyAuth;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.FenceBackend;
@@ -85,39 +86,32 @@ public final class RequestDispatcher implements AutoCloseable {
         return new Stats(served.get(), authFailures.get(), denied.get(), timedOut.get());
     }
 
+    /** Turns the result bytes into what goes on the wire (the hardened scheme appends their MAC). */
+    private interface Seal {
+        byte[] apply(byte[] result);
+    }
+
     /**
-     * Runs the conversation after a verified request: mutual challenge/response, then the operation.
-     * Returns the response sent, or null when the conversation ended before a response.
+     * Runs the conversation after an authenticated request: the mutual challenge/response of its scheme,
+     * then the operation. Returns the response sent, or null when the conversation ended before one.
      */
-    public ResponseCode serve(String listener, FenceRequest req, String source, StreamSession s, HashType auth,
-                              FenceKey key) throws IOException {
+    public ResponseCode serve(String listener, FenceRequest req, String source, StreamSession s, Credentials creds)
+            throws IOException {
         long started = System.nanoTime();
-        if (auth != HashType.NONE) {
-            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-            byte[] theirChallenge = s.readFully(LegacyAuth.CHALLENGE_SIZE);
-            byte[] ours = LegacyAuth.newChallenge();
-            byte[] out = new byte[2 * LegacyAuth.CHALLENGE_SIZE];
-            System.arraycopy(LegacyAuth.response(auth, key, theirChallenge), 0, out, 0, LegacyAuth.CHALLENGE_SIZE);
-            System.arraycopy(ours, 0, out, LegacyAuth.CHALLENGE_SIZE, LegacyAuth.CHALLENGE_SIZE);
-            s.write(out);
-            s.flush();
-            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-            byte[] answer = s.readFully(LegacyAuth.CHALLENGE_SIZE);
-            if (!LegacyAuth.checkResponse(auth, key, ours, answer)) {
-                authFailures.incrementAndGet();
-                Logger.warn("{} {}: challenge answered wrongly (wrong key or auth {} mismatch); dropped {}",
-                        listener, source, auth.configName(), req);
-                return null;
-            }
+        Seal seal = req.hashTypeByte() == HardenedAuth.HASH_TYPE
+                ? hardenedHandshake(listener, req, source, s, creds)
+                : legacyHandshake(listener, req, source, s, creds);
+        if (seal == null) {
+            return null;
         }
         RequestCode code = req.request();
         if (code == null) {
             Logger.warn("{} {}: unknown request code {} for '{}'; answering FAIL", listener, source,
                     req.requestByte(), req.domain());
-            return reply(s, new byte[] {ResponseCode.FAIL.byteValue()}, ResponseCode.FAIL, listener, source, req,
-                    started, "");
+            return reply(s, seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}), ResponseCode.FAIL, listener,
+                    source, req, started, "");
         }
-        Deadline deadline = new Deadline(listener, source, req, s);
+        Deadline deadline = new Deadline(listener, source, req, s, seal);
         try {
             if (code == RequestCode.HOSTLIST) {
                 List<HostState> hosts = access.filter(source, backend.hostlist());
@@ -128,21 +122,70 @@ public final class RequestDispatcher implements AutoCloseable {
                 }
                 out.writeBytes(HostState.TERMINATOR);
                 out.write(ResponseCode.SUCCESS.code());
-                return deadline.finish(() -> reply(s, out.toByteArray(), ResponseCode.SUCCESS, listener, source, req,
-                        started, " (" + hosts.size() + " domains)"));
+                return deadline.finish(() -> reply(s, seal.apply(out.toByteArray()), ResponseCode.SUCCESS, listener,
+                        source, req, started, " (" + hosts.size() + " domains)"));
             }
             ResponseCode result = operate(listener, code, req, source);
-            return deadline.finish(() -> reply(s, new byte[] {result.byteValue()}, result, listener, source, req,
-                    started, ""));
+            return deadline.finish(() -> reply(s, seal.apply(new byte[] {result.byteValue()}), result, listener,
+                    source, req, started, ""));
         } catch (BackendException | RuntimeException e) {
             Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(), e.getMessage());
-            return deadline.finish(() -> reply(s, new byte[] {ResponseCode.FAIL.byteValue()}, ResponseCode.FAIL,
-                    listener, source, req, started, ""));
+            return deadline.finish(() -> reply(s, seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}),
+                    ResponseCode.FAIL, listener, source, req, started, ""));
         } finally {
             deadline.cancel();
             // A worker the watchdog interrupted must not carry the flag into its next request.
             Thread.interrupted();
         }
+    }
+
+    /** fence_virt's exchange: the client challenges first, then the gateway; results travel bare. */
+    private Seal legacyHandshake(String listener, FenceRequest req, String source, StreamSession s, Credentials c)
+            throws IOException {
+        HashType auth = c.legacyAuth();
+        if (auth != HashType.NONE) {
+            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
+            byte[] theirChallenge = s.readFully(LegacyAuth.CHALLENGE_SIZE);
+            byte[] ours = LegacyAuth.newChallenge();
+            s.write(concat(LegacyAuth.response(auth, c.key(), theirChallenge), ours));
+            s.flush();
+            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
+            byte[] answer = s.readFully(LegacyAuth.CHALLENGE_SIZE);
+            if (!LegacyAuth.checkResponse(auth, c.key(), ours, answer)) {
+                authFailures.incrementAndGet();
+                Logger.warn("{} {}: challenge answered wrongly (wrong key or auth {} mismatch); dropped {}",
+                        listener, source, auth.configName(), req);
+                return null;
+            }
+        }
+        return result -> result;
+    }
+
+    /** The hardened exchange: proofs bound to the request's MAC, and a MAC over the result. */
+    private Seal hardenedHandshake(String listener, FenceRequest req, String source, StreamSession s, Credentials c)
+            throws IOException {
+        byte[] requestMac = HardenedAuth.requestMac(req);
+        s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
+        byte[] cc = s.readFully(HardenedAuth.CHALLENGE_SIZE);
+        byte[] cs = HardenedAuth.newChallenge();
+        s.write(concat(HardenedAuth.serverProof(c.hardened(), requestMac, cc), cs));
+        s.flush();
+        s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
+        byte[] proof = s.readFully(HardenedAuth.MAC_SIZE);
+        if (!HardenedAuth.equal(proof, HardenedAuth.clientProof(c.hardened(), requestMac, cs))) {
+            authFailures.incrementAndGet();
+            Logger.warn("{} {}: hardened challenge answered wrongly (the caller does not hold the key); dropped {}",
+                    listener, source, req);
+            return null;
+        }
+        return result -> concat(result, HardenedAuth.resultMac(c.hardened(), requestMac, cc, cs, result));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private ResponseCode operate(String listener, RequestCode code, FenceRequest req, String source)
@@ -190,8 +233,10 @@ public final class RequestDispatcher implements AutoCloseable {
         private final String source;
         private final FenceRequest req;
         private final StreamSession s;
+        private final Seal seal;
 
-        Deadline(String listener, String source, FenceRequest req, StreamSession s) {
+        Deadline(String listener, String source, FenceRequest req, StreamSession s, Seal seal) {
+            this.seal = seal;
             this.listener = listener;
             this.source = source;
             this.req = req;
@@ -211,7 +256,7 @@ public final class RequestDispatcher implements AutoCloseable {
             Logger.error("{} {}: {} of '{}' failed: the hypervisor did not answer within {} s", listener, source,
                     c == null ? "request" : c.action(), req.domain(), requestTimeout.toSeconds());
             try {
-                s.write(new byte[] {ResponseCode.FAIL.byteValue()});
+                s.write(seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}));
                 s.flush();
             } catch (IOException gone) {
                 // the client left already

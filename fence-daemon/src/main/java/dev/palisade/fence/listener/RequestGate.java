@@ -1,6 +1,7 @@
 package dev.palisade.fence.listener;
 
-import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.Credentials;
+import dev.palisade.fence.auth.HardenedAuth;
 import dev.palisade.fence.auth.LegacyAuth;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
@@ -9,50 +10,64 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
- * Step one of every listener: decode the bytes, verify the signature against the listener's key and
- * minimum hash, and drop duplicates. Each rejection is counted and logged with its own reason.
+ * Step one of every listener: decode the bytes, authenticate them by the listener's policy (legacy,
+ * hardened or both), and drop duplicates. Each rejection is counted and logged with its own reason;
+ * a source that keeps failing is throttled.
  */
 public final class RequestGate {
     private final String listener;
-    private final FenceKey key;
-    private final HashType minimumHash;
+    private final Credentials credentials;
     private final RequestHistory history = new RequestHistory();
+    private final FailureLimiter limiter;
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
 
-    public RequestGate(String listener, FenceKey key, HashType minimumHash) {
+    public RequestGate(String listener, Credentials credentials) {
         this.listener = listener;
-        this.key = key;
-        this.minimumHash = minimumHash;
+        this.credentials = credentials;
+        this.limiter = new FailureLimiter(listener);
     }
 
     public RequestHistory history() {
         return history;
     }
 
+    public Credentials credentials() {
+        return credentials;
+    }
+
     /** Counters of dropped input, for status output and tests. */
-    public record Drops(long malformed, long rejected, long duplicates) {
+    public record Drops(long malformed, long rejected, long duplicates, long throttled) {
     }
 
     public Drops drops() {
-        return new Drops(malformed.get(), rejected.get(), duplicates.get());
+        return new Drops(malformed.get(), rejected.get(), duplicates.get(), throttled.get());
     }
 
-    /** Returns the verified, first-seen request, or null when it must be dropped (already logged). */
+    /** Returns the authenticated, first-seen request, or null when it must be dropped (already logged). */
     public FenceRequest admit(byte[] bytes, String from) {
+        if (limiter.throttled(from)) {
+            throttled.incrementAndGet();
+            return null;
+        }
         FenceRequest req;
         try {
             req = FenceRequest.decode(bytes);
         } catch (WireFormatException e) {
             malformed.incrementAndGet();
-            Logger.warn("{} {}: malformed request dropped: {}", listener, from, e.getMessage());
+            if (limiter.failed(from)) {
+                Logger.warn("{} {}: malformed request dropped: {}", listener, from, e.getMessage());
+            }
             return null;
         }
-        LegacyAuth.Verdict v = LegacyAuth.verify(req, minimumHash, key);
-        if (v != LegacyAuth.Verdict.OK) {
+        String problem = authenticate(req);
+        if (problem != null) {
             rejected.incrementAndGet();
-            Logger.warn("{} {}: request dropped: {} ({})", listener, from, reason(v, req), req);
+            if (limiter.failed(from)) {
+                Logger.warn("{} {}: request dropped: {} ({})", listener, from, problem, req);
+            }
             return null;
         }
         if (!history.claim(req.requestByte(), req.seqno(), req.domain())) {
@@ -63,14 +78,38 @@ public final class RequestGate {
         return req;
     }
 
-    private String reason(LegacyAuth.Verdict v, FenceRequest req) {
+    /** Null when the request is authentic under this listener's policy, else why not. */
+    private String authenticate(FenceRequest req) {
+        if (req.hashTypeByte() == HardenedAuth.HASH_TYPE) {
+            if (!credentials.policy().acceptsHardened()) {
+                return "hardened request to a listener configured for legacy auth only (set auth = \"both\")";
+            }
+            long now = System.currentTimeMillis();
+            HardenedAuth.Verdict v = HardenedAuth.verify(req, credentials.hardened(), now, credentials.skew(),
+                    credentials.replays(), System.nanoTime());
+            return switch (v) {
+                case OK -> null;
+                case WRONG_KEY -> "hardened request made with another key (wrong key; ours is sha256:"
+                        + credentials.key().fingerprint() + ")";
+                case TAMPERED -> "hardened request failed its MAC: changed after signing (tampered)";
+                case STALE -> "hardened request timestamp is " + (now - HardenedAuth.timestamp(req)) / 1000
+                        + " s off, outside the +-" + credentials.skew().toSeconds() + " s window (stale or clock skew)";
+                case REPLAYED -> "hardened request nonce seen before: a replayed request";
+                case NOT_HARDENED -> "not a hardened request";
+            };
+        }
+        if (!credentials.policy().acceptsLegacy()) {
+            return "legacy (stock fence_virt) request refused: this listener requires hardened auth";
+        }
+        LegacyAuth.Verdict v = LegacyAuth.verify(req, credentials.legacyMinimumHash(), credentials.key());
         return switch (v) {
+            case OK -> null;
             case UNKNOWN_HASH -> "unknown hash type " + req.hashTypeByte();
             case WEAKER_THAN_REQUIRED -> "signed with " + (req.hashType() == HashType.NONE ? "no hash"
-                    : req.hashType().configName()) + ", weaker than the required " + minimumHash.configName();
-            case MISMATCH -> "signature does not match key sha256:" + key.fingerprint() + " (wrong key?)";
+                    : req.hashType().configName()) + ", weaker than the required "
+                    + credentials.legacyMinimumHash().configName();
+            case MISMATCH -> "signature does not match key sha256:" + credentials.key().fingerprint() + " (wrong key?)";
             case EMPTY_KEY -> "the listener's key is empty";
-            case OK -> "ok";
         };
     }
 }

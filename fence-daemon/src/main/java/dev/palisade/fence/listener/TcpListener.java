@@ -1,7 +1,7 @@
 package dev.palisade.fence.listener;
 
 import dev.palisade.fence.access.Addresses;
-import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.config.FenceDaemonConfig.TcpListenerConfig;
 import dev.palisade.fence.wire.FenceRequest;
 import java.io.IOException;
@@ -41,7 +41,6 @@ public final class TcpListener implements FenceListener {
             Math.min(8, 2 * Runtime.getRuntime().availableProcessors()));
 
     private final TcpListenerConfig config;
-    private final FenceKey key;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
     private final int maxWorkers;
@@ -67,13 +66,12 @@ public final class TcpListener implements FenceListener {
         }
     }
 
-    public TcpListener(TcpListenerConfig config, FenceKey key, RequestDispatcher dispatcher, int maxWorkers) {
+    public TcpListener(TcpListenerConfig config, Credentials credentials, RequestDispatcher dispatcher, int maxWorkers) {
         this.config = config;
-        this.key = key;
         this.dispatcher = dispatcher;
         this.maxWorkers = Math.max(SHARDS, maxWorkers);
         this.name = "tcp " + Addresses.text(config.address()) + ":" + config.port();
-        this.gate = new RequestGate(name, key, config.hash());
+        this.gate = new RequestGate(name, credentials);
     }
 
     public RequestGate gate() {
@@ -82,8 +80,7 @@ public final class TcpListener implements FenceListener {
 
     @Override
     public String describe() {
-        return name + " (hash >= " + config.hash().configName() + ", auth " + config.auth().configName()
-                + ", key sha256:" + key.fingerprint() + ")";
+        return name + " (" + gate.credentials().describe() + ")";
     }
 
     @Override
@@ -208,7 +205,7 @@ public final class TcpListener implements FenceListener {
             if (req == null) {
                 return;
             }
-            dispatcher.serve(name, req, from, s, config.auth(), key);
+            dispatcher.serve(name, req, from, s, gate.credentials());
         } catch (IOException e) {
             if (!closed) {
                 Logger.warn("{} {}: connection dropped: {}", name, from, e.getMessage());

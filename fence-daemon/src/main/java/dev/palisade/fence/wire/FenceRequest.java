@@ -58,8 +58,15 @@ public final class FenceRequest {
     private final long seqno;
     private final int family;
     private final byte[] hash;
+    /** The bytes this request was decoded from, or null when it was built. */
+    private final byte[] wire;
 
     private FenceRequest(Builder b) {
+        this(b, null);
+    }
+
+    private FenceRequest(Builder b, byte[] wire) {
+        this.wire = wire;
         this.request = b.request;
         this.hashType = b.hashType;
         this.addrLen = b.addrLen;
@@ -150,6 +157,14 @@ public final class FenceRequest {
         return hash.clone();
     }
 
+    /**
+     * The exact bytes received, for signature checks: a decoded request normalises what follows the
+     * domain's NUL, and a MAC must cover what was sent, not its normal form. For a built request, its encoding.
+     */
+    public byte[] wireBytes() {
+        return wire != null ? wire.clone() : encode();
+    }
+
     /** Encodes all 176 bytes; unused bytes are zero. */
     public byte[] encode() {
         ByteBuffer buf = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -211,7 +226,7 @@ public final class FenceRequest {
             throw new WireFormatException("family " + b.family + " does not match addrlen " + b.addrLen);
         }
         b.hash = Arrays.copyOfRange(bytes, HASH_OFFSET, HASH_OFFSET + HASH_SIZE);
-        return new FenceRequest(b);
+        return new FenceRequest(b, bytes.clone());
     }
 
     @Override

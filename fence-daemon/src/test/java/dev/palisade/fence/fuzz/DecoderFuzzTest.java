@@ -2,7 +2,12 @@ package dev.palisade.fence.fuzz;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.palisade.fence.auth.AuthPolicy;
+import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.HardenedAuth;
+import dev.palisade.fence.auth.HardenedKeys;
+import dev.palisade.fence.auth.ReplayCache;
 import dev.palisade.fence.auth.LegacyAuth;
 import dev.palisade.fence.config.ConfigBlock;
 import dev.palisade.fence.config.ConfigException;
@@ -24,6 +29,7 @@ import java.util.Set;
  */
 class DecoderFuzzTest {
     private static final FenceKey KEY = FenceKey.of("fuzz key\n".getBytes());
+    private static final HardenedKeys HARDENED = HardenedKeys.derive(KEY);
 
     @FuzzTest(maxDuration = "30s")
     void fenceRequest(byte[] data) {
@@ -47,9 +53,27 @@ class DecoderFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void requestGate(byte[] data) {
-        RequestGate gate = new RequestGate("fuzz", KEY, HashType.NONE);
+        RequestGate gate = new RequestGate("fuzz", new Credentials(KEY, AuthPolicy.BOTH, HashType.NONE, HashType.SHA256,
+                HardenedAuth.DEFAULT_SKEW));
         gate.admit(data, "fuzz");
         gate.admit(data, "fuzz");
+    }
+
+    /** Arbitrary bytes presented as a hardened request: every path of verify, never an exception. */
+    @FuzzTest(maxDuration = "30s")
+    void hardenedRequest(byte[] data) {
+        if (data.length == FenceRequest.SIZE) {
+            data[1] = (byte) HardenedAuth.HASH_TYPE;
+        }
+        try {
+            FenceRequest r = FenceRequest.decode(data);
+            HardenedAuth.verify(r, HARDENED, System.currentTimeMillis(), HardenedAuth.DEFAULT_SKEW,
+                    new ReplayCache(1_000_000_000L, 16), System.nanoTime());
+            HardenedAuth.verify(r, HARDENED, HardenedAuth.timestamp(r), HardenedAuth.DEFAULT_SKEW,
+                    new ReplayCache(1_000_000_000L, 16), System.nanoTime());
+        } catch (WireFormatException expected) {
+            // rejected cleanly
+        }
     }
 
     @FuzzTest(maxDuration = "30s")
