@@ -98,38 +98,60 @@ public final class FenceVirtClient {
         }
     }
 
-    /**
-     * One request over multicast ({@code fence_xvm}): listen on {@code callbackAddress:port}, send the
-     * request to the group from {@code nif}, retransmitting every {@code retransmit} until the gateway
-     * calls back, then run the conversation on that connection. Hardened copies each get a fresh nonce.
-     */
+    /** A local address the gateway may call back, and the interface a copy of the request leaves by. */
+    public record Callback(InetAddress address, NetworkInterface nif) {
+    }
+
+    /** One request over multicast from one interface (see the list form). */
     public Result multicast(InetAddress group, int port, InetAddress callbackAddress, NetworkInterface nif,
                             RequestCode op, String domain, Duration retransmit) throws IOException {
+        return multicast(group, port, List.of(new Callback(callbackAddress, nif)), op, domain, retransmit);
+    }
+
+    /**
+     * One request over multicast, as fence_xvm sends it: listen for the call-back on {@code port} (any
+     * address), send one copy of the request per local address, each naming that address for the call-back
+     * and leaving by its interface, and repeat every {@code retransmit} until the gateway calls back; then
+     * run the conversation on that connection. Hardened copies each get a fresh nonce.
+     */
+    public Result multicast(InetAddress group, int port, List<Callback> callbacks, RequestCode op, String domain,
+                            Duration retransmit) throws IOException {
         boolean v6 = group instanceof Inet6Address;
-        FenceRequest unsigned = FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
-                .seqno(ThreadLocalRandom.current().nextInt() & 0xffffffffL)
-                .callback(callbackAddress.getAddress(), port).build();
+        long seqno = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
         long deadline = System.nanoTime() + timeout.toNanos();
         List<byte[]> macs = new ArrayList<>();
+        List<byte[]> packets = new ArrayList<>();
+        for (Callback cb : callbacks) {
+            packets.add(null);
+        }
         try (ServerSocket listen = new ServerSocket();
              DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
             listen.setReuseAddress(true);
-            listen.bind(new InetSocketAddress(callbackAddress, port), 10);
-            if (nif != null) {
-                ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, nif);
-            }
+            listen.bind(new InetSocketAddress(port), 10);
             ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 2);
-            byte[] packet = null;
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("Timed out waiting for response");
                 }
-                if (packet == null || hardened != null) {
-                    packet = sign(unsigned).encode();
-                    macs.add(java.util.Arrays.copyOfRange(packet, 144, 176));
+                for (int i = 0; i < callbacks.size(); i++) {
+                    Callback cb = callbacks.get(i);
+                    if (packets.get(i) == null || hardened != null) {
+                        FenceRequest unsigned = FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
+                                .seqno(seqno).callback(cb.address().getAddress(), port).build();
+                        byte[] packet = sign(unsigned).encode();
+                        packets.set(i, packet);
+                        macs.add(java.util.Arrays.copyOfRange(packet, 144, 176));
+                    }
+                    if (cb.nif() != null) {
+                        ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, cb.nif());
+                    }
+                    try {
+                        ch.send(ByteBuffer.wrap(packets.get(i)), new InetSocketAddress(group, port));
+                    } catch (IOException unreachable) {
+                        // this interface cannot reach the group; the others may
+                    }
                 }
-                ch.send(ByteBuffer.wrap(packet), new InetSocketAddress(group, port));
                 listen.setSoTimeout((int) Math.max(1, Math.min(retransmit.toMillis(), left / 1_000_000)));
                 try (Socket s = listen.accept()) {
                     s.setTcpNoDelay(true);

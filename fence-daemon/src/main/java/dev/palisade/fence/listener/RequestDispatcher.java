@@ -288,13 +288,17 @@ public final class RequestDispatcher implements AutoCloseable {
         RequestCode c = req.request();
         if (c != null && c.changesPower() || r != ResponseCode.SUCCESS && r != ResponseCode.OFF) {
             // Power actions and failures are what an operator reads the log for.
-            Logger.info("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
-                    ms(started));
+            Logger.info("{} {}: {} '{}' -> {}{} ({}, {} ms)", listener, source, actionName(req), req.domain(), r,
+                    detail, scheme(req), ms(started));
         } else if (Logger.isDebugEnabled()) {
-            Logger.debug("{} {}: {} '{}' -> {}{} ({} ms)", listener, source, actionName(req), req.domain(), r, detail,
-                    ms(started));
+            Logger.debug("{} {}: {} '{}' -> {}{} ({}, {} ms)", listener, source, actionName(req), req.domain(), r,
+                    detail, scheme(req), ms(started));
         }
         return r;
+    }
+
+    private static String scheme(FenceRequest req) {
+        return req.hashTypeByte() == HardenedAuth.HASH_TYPE ? "hardened" : "legacy";
     }
 
     private static String actionName(FenceRequest req) {

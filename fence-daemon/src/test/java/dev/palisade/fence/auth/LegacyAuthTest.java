@@ -87,40 +87,80 @@ class LegacyAuthTest {
         assertThrows(IllegalArgumentException.class, () -> LegacyAuth.response(HashType.NONE, KEY, c));
     }
 
+    private static Path keyFile(Path dir, byte[] content, String mode) throws Exception {
+        Path k = dir.resolve("k");
+        Files.write(k, content);
+        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString(mode));
+        return k;
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
+
     @Test
     void keyFileIsReadRawWithTrailingNewline(@TempDir Path dir) throws Exception {
-        Path k = dir.resolve("k");
-        Files.write(k, "abc\n".getBytes());
-        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-------"));
-        FenceKey key = FenceKey.load(k);
-        assertArrayEquals("abc\n".getBytes(), key.bytes());
+        byte[] content = (java.util.HexFormat.of().formatHex(random(32)) + "\n").getBytes();
+        FenceKey key = FenceKey.load(keyFile(dir, content, "rw-------"));
+        assertArrayEquals(content, key.bytes());
         assertEquals(16, key.fingerprint().length());
-        assertFalse(key.toString().contains("abc"));
+        assertFalse(key.toString().contains(new String(content, 0, 8)));
+        assertFalse(key.madeByKeygen());
     }
 
     @Test
-    void keyFileLongerThan4096BytesIsCut(@TempDir Path dir) throws Exception {
-        Path k = dir.resolve("k");
-        Files.write(k, new byte[5000]);
-        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("r--------"));
-        assertEquals(4096, FenceKey.load(k).length());
+    void keyFileLongerThan4096BytesIsCutAndReadOnlyIsFine(@TempDir Path dir) throws Exception {
+        assertEquals(4096, FenceKey.load(keyFile(dir, random(5000), "r--------")).length());
     }
 
     @Test
-    void keyFileReadableByOthersIsRefusedWithTheFix(@TempDir Path dir) throws Exception {
-        Path k = dir.resolve("k");
-        Files.write(k, "abc".getBytes());
-        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-r--r--"));
+    void keyFileReadableByOthersOrExecutableIsRefusedWithTheFix(@TempDir Path dir) throws Exception {
+        for (String mode : new String[] {"rw-r--r--", "rw-rw----", "rwx------", "-w-------"}) {
+            Path k = keyFile(dir, random(64), mode);
+            KeyFileException e = assertThrows(KeyFileException.class, () -> FenceKey.load(k), mode);
+            assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+            Files.delete(k);
+        }
+    }
+
+    @Test
+    void keyFileNotOwnedByRootIsRefused(@TempDir Path dir) throws Exception {
+        Path k = keyFile(dir, random(64), "rw-------");
+        Files.setAttribute(k, "unix:uid", 4242);
         KeyFileException e = assertThrows(KeyFileException.class, () -> FenceKey.load(k));
-        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+        assertTrue(e.getMessage().contains("chown root:root"), e.getMessage());
+    }
+
+    @Test
+    void shortOrNonRandomKeysAreRefusedWithTheFix(@TempDir Path dir) throws Exception {
+        KeyFileException shortKey = assertThrows(KeyFileException.class,
+                () -> FenceKey.load(keyFile(dir, "secret\n".getBytes(), "rw-------")));
+        assertTrue(shortKey.getMessage().contains("at least 32 random bytes"), shortKey.getMessage());
+        assertTrue(shortKey.getMessage().contains("palisade fence-keygen"), shortKey.getMessage());
+        Files.delete(dir.resolve("k"));
+        KeyFileException flat = assertThrows(KeyFileException.class,
+                () -> FenceKey.load(keyFile(dir, new byte[4096], "rw-------")));
+        assertTrue(flat.getMessage().contains("does not look random"), flat.getMessage());
     }
 
     @Test
     void missingOrEmptyKeyFileIsRefused(@TempDir Path dir) throws Exception {
         assertThrows(KeyFileException.class, () -> FenceKey.load(dir.resolve("none")));
-        Path k = dir.resolve("empty");
-        Files.createFile(k);
-        Files.setPosixFilePermissions(k, PosixFilePermissions.fromString("rw-------"));
-        assertThrows(KeyFileException.class, () -> FenceKey.load(k));
+        assertThrows(KeyFileException.class, () -> FenceKey.load(keyFile(dir, new byte[0], "rw-------")));
+    }
+
+    @Test
+    void randomKeysPassTheEntropyEstimate() {
+        assertTrue(FenceKey.entropyBits(random(32)) >= FenceKey.MIN_ENTROPY_BITS);
+        assertTrue(FenceKey.entropyBits("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".getBytes()) < 1);
+    }
+
+    @Test
+    void paddingAfterTheNameIsCoveredByTheLegacySignatureAsReceived() throws Exception {
+        byte[] b = LegacyAuth.sign(req(), HashType.SHA256, KEY).encode();
+        b[FenceRequest.DOMAIN_OFFSET + 10] = 7; // after "vm" and its NUL
+        assertEquals(LegacyAuth.Verdict.MISMATCH, LegacyAuth.verify(FenceRequest.decode(b), HashType.SHA256, KEY));
     }
 }

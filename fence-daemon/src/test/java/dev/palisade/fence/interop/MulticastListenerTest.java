@@ -129,4 +129,37 @@ class MulticastListenerTest {
             assertTrue(d.process().isAlive());
         }
     }
+
+    @Test
+    void hardenedRoundTripsOverMulticastAndStockClientsAreRefused() throws Exception {
+        Path hkey = dir.resolve("hardened.key");
+        dev.palisade.fence.FenceKeygen.write(hkey, true);
+        Path conf = Fixtures.write(dir.resolve("hardened.conf"), """
+                listeners { multicast { key_file = "%s"; address = "225.0.0.12"; port = "1229"; auth = "hardened"; } }
+                backends { libvirt { uri = "%s"; } }
+                """.formatted(hkey, uri));
+        try (DaemonProcess d = DaemonProcess.start(ns.exec(DaemonProcess.ourFenceDaemon(conf)), dir.resolve("hm.log"))) {
+            ns.awaitPort(1229, true, d.process(), 20_000);
+            List<String> agent = List.of("-k", hkey.toString(), "-t", "10", "-r", "10");
+            Commands.Result status = ns.run(60_000, DaemonProcess.ourFenceAgent(
+                    Commands.concat(agent, "-o", "status", "-H", "appliance-b").toArray(String[]::new)));
+            assertEquals(0, status.exit(), status.toString());
+            assertEquals("Status: ON\n", status.stdout());
+            Commands.Result off = ns.run(60_000, DaemonProcess.ourFenceAgent(
+                    Commands.concat(agent, "-o", "off", "-H", "appliance-b").toArray(String[]::new)));
+            assertEquals(0, off.exit(), off.toString());
+            Commands.Result list = ns.run(60_000, DaemonProcess.ourFenceAgent(
+                    Commands.concat(agent, "-o", "list").toArray(String[]::new)));
+            assertEquals(0, list.exit(), list.toString());
+            assertTrue(list.stdout().contains("appliance-b                      22222222-2222-4222-8222-222222222222 off"),
+                    list.stdout());
+            Commands.Result stock = ns.run(40_000, List.of(Commands.require("fence_xvm"), "-k", hkey.toString(), "-t",
+                    "2", "-r", "10", "-o", "on", "-H", "appliance-b"));
+            assertEquals(1, stock.exit(), stock.toString());
+            String log = d.log();
+            assertTrue(log.contains("off 'appliance-b' -> SUCCESS (hardened"), log);
+            assertTrue(log.contains("legacy (stock fence_virt) request refused: this listener requires hardened auth"), log);
+            assertTrue(!log.contains("on 'appliance-b' -> SUCCESS"), log);
+        }
+    }
 }

@@ -34,6 +34,15 @@ public final class DaemonProcess implements AutoCloseable {
         return cmd;
     }
 
+    /** The command line that runs our fence agent (fence_palisade) from the test classpath. */
+    public static List<String> ourFenceAgent(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "dev.palisade.fence.agent.FencePalisade"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     public Process process() {
         return process;
     }

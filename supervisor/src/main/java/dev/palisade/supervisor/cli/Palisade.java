@@ -2,6 +2,8 @@ package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
 import dev.palisade.fence.FenceDaemonMain;
+import dev.palisade.fence.FenceKeygen;
+import dev.palisade.fence.agent.FencePalisade;
 import dev.palisade.fence.config.ConfigException;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import java.io.IOException;
@@ -19,6 +21,8 @@ public final class Palisade {
             usage: palisade COMMAND [OPTIONS]
             commands:
               fence-daemon [-F] [-f FILE] [-d N] [-p PIDFILE]   run the fence_virtd-compatible fencing gateway
+              fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
+              fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
               check-config -f FILE                            validate a fence_virt.conf and print a summary
               version                                         print the version
               help                                            this text
@@ -38,6 +42,8 @@ public final class Palisade {
         return switch (args[0]) {
             case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
             case "check-config" -> checkConfig(rest, out, err);
+            case "fence-keygen" -> FenceKeygen.run(rest, out, err);
+            case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());
                 yield ExitCode.OK;
@@ -68,8 +74,9 @@ public final class Palisade {
             FenceDaemonConfig c = FenceDaemonConfig.load(Path.of(args[1]));
             out.println(args[1] + ": OK");
             for (FenceDaemonConfig.ListenerConfig l : c.listeners()) {
-                out.println("  listener " + l.kind() + " port " + l.port() + " hash>=" + l.hash().configName()
-                        + " auth " + l.auth().configName() + " key " + l.keyFile());
+                out.println("  listener " + l.kind() + " port " + l.port() + " auth " + l.policy().name().toLowerCase()
+                        + " (legacy hash>=" + l.hash().configName() + ", challenge " + l.auth().configName()
+                        + ") key " + l.keyFile());
             }
             out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
             out.println("  groups " + c.groups().size());
