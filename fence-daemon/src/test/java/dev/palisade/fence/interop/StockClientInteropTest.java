@@ -131,6 +131,19 @@ class StockClientInteropTest {
         List<String> ours = run(client, true, conf, 1229, false);
         assertEquals(String.join("\n", real), String.join("\n", ours));
         assertTrue(real.get(0).contains("appliance-a") && real.get(0).contains(" on"), real.get(0));
+        // and our agent, in legacy mode, is a drop-in for fence_virt against the real fence_virtd
+        List<String> agent = DaemonProcess.ourFenceAgent("--legacy", "-T", "127.0.0.1", "-p", "1229", "-k",
+                key.toString());
+        List<String> viaAgent = run(agent, false, conf, 1229, false);
+        assertEquals(withoutWrongKeyLine(real), withoutWrongKeyLine(viaAgent));
+    }
+
+    /** The wrong-key line carries each client's own error text; the exit code must still match. */
+    private static String withoutWrongKeyLine(List<String> results) {
+        List<String> out = new ArrayList<>(results);
+        String last = out.remove(out.size() - 1);
+        out.add(last.substring(0, last.indexOf('\n')));
+        return String.join("\n", out);
     }
 
     @Test
