@@ -10,6 +10,9 @@ import dev.palisade.fence.backend.LibvirtBackend;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import dev.palisade.fence.config.FenceDaemonConfig.ListenerConfig;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
+import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig;
+import dev.palisade.fence.backend.DomainDirectory;
+import dev.palisade.fence.listener.SerialListener;
 import dev.palisade.fence.config.FenceDaemonConfig.TcpListenerConfig;
 import dev.palisade.fence.listener.FenceListener;
 import dev.palisade.fence.listener.MulticastListener;
@@ -41,6 +44,7 @@ public final class FenceDaemon implements AutoCloseable {
     private final RequestDispatcher dispatcher;
     private final ThreadPoolExecutor workers;
     private final List<FenceListener> listeners = new ArrayList<>();
+    private final List<LibvirtBackend> ownedDirectories = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
@@ -51,18 +55,40 @@ public final class FenceDaemon implements AutoCloseable {
         this.dispatcher = new RequestDispatcher(backend, new AccessMap(config.groups()), config.requestTimeout());
         Map<Path, FenceKey> keys = new HashMap<>();
         for (ListenerConfig lc : config.listeners()) {
-            FenceKey key = keys.get(lc.keyFile());
-            if (key == null) {
-                key = FenceKey.load(lc.keyFile());
-                keys.put(lc.keyFile(), key);
+            FenceKey key = null;
+            if (lc.keyFile() != null) {
+                key = keys.get(lc.keyFile());
+                if (key == null) {
+                    key = FenceKey.load(lc.keyFile());
+                    keys.put(lc.keyFile(), key);
+                }
             }
-            Credentials creds = new Credentials(key, lc.policy(), lc.hash(), lc.auth(), lc.skew());
             if (lc instanceof TcpListenerConfig t) {
-                listeners.add(new TcpListener(t, creds, dispatcher, config.maxWorkers()));
+                listeners.add(new TcpListener(t, credentials(key, lc), dispatcher, config.maxWorkers()));
             } else if (lc instanceof MulticastListenerConfig m) {
-                listeners.add(new MulticastListener(m, creds, dispatcher, workers));
+                listeners.add(new MulticastListener(m, credentials(key, lc), dispatcher, workers));
+            } else if (lc instanceof SerialListenerConfig sc) {
+                listeners.add(new SerialListener(sc, key == null ? null : credentials(key, lc), dispatcher,
+                        directoryFor(sc)));
             }
         }
+    }
+
+    private static Credentials credentials(FenceKey key, ListenerConfig lc) {
+        return new Credentials(key, lc.policy(), lc.hash(), lc.auth(), lc.skew());
+    }
+
+    /** The backend's own connection owner, or for a serial listener with its own URI, an owner of that. */
+    private DomainDirectory directoryFor(SerialListenerConfig sc) {
+        if (sc.uri() != null && !config.libvirtUris().contains(sc.uri())) {
+            LibvirtBackend own = new LibvirtBackend(List.of(new LibvirtHypervisor(sc.uri())));
+            ownedDirectories.add(own);
+            return own;
+        }
+        if (backend instanceof DomainDirectory d) {
+            return d;
+        }
+        throw new IllegalStateException("the serial listener needs the libvirt backend");
     }
 
     /** Builds the daemon with the libvirt backend of the configuration. */
@@ -146,7 +172,10 @@ public final class FenceDaemon implements AutoCloseable {
         }
         // A libvirt call stuck in the hypervisor can hold the connection: close it off the caller's thread
         // and wait only briefly, so shutdown stays within a second.
-        Thread closer = new Thread(backend::close, "fence-backend-close");
+        Thread closer = new Thread(() -> {
+            ownedDirectories.forEach(LibvirtBackend::close);
+            backend.close();
+        }, "fence-backend-close");
         closer.setDaemon(true);
         closer.start();
         try {

@@ -21,6 +21,9 @@ public interface Hypervisor extends AutoCloseable {
      */
     int state(String nameOrUuid) throws HypervisorException;
 
+    /** The domain's live XML description ({@code virDomainGetXMLDesc}), or null when there is no such domain. */
+    String xml(String nameOrUuid) throws HypervisorException;
+
     /** Hard power-off ({@code virDomainDestroy}). */
     void destroy(String nameOrUuid) throws HypervisorException;
 

@@ -179,6 +179,24 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public String xml(String nameOrUuid) throws HypervisorException {
+        Connect c = current();
+        try {
+            Domain d = find(c, nameOrUuid);
+            if (d == null) {
+                return null;
+            }
+            try {
+                return d.getXMLDesc(0);
+            } finally {
+                free(d);
+            }
+        } catch (LibvirtException e) {
+            throw failure("XML of " + nameOrUuid, e);
+        }
+    }
+
+    @Override
     public void destroy(String nameOrUuid) throws HypervisorException {
         Connect c = current();
         try {

@@ -98,6 +98,52 @@ public final class FenceVirtClient {
         }
     }
 
+    /**
+     * One request over a VM's serial or vmchannel stream. Hardened: the "abbh" frame and the hardened
+     * exchange. Legacy: the stock "abba" frame, unauthenticated, as fence_virt -D sends it.
+     */
+    public Result serial(java.io.InputStream in, java.io.OutputStream out, java.io.Closeable closer, RequestCode op,
+                         String domain) throws IOException {
+        StreamSession io = new StreamSession(in, out, closer);
+        io.deadline(System.nanoTime() + timeout.toNanos());
+        if (hardened != null) {
+            byte[] req = request(op, domain).encode();
+            return converse(io, concat(dev.palisade.fence.wire.SerialFrame.hardenedPrefix(), req),
+                    List.of(java.util.Arrays.copyOfRange(req, 144, 176)));
+        }
+        long seqno = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
+        io.write(dev.palisade.fence.wire.SerialFrame.encodeRequest(op, 0, domain == null ? "" : domain, seqno));
+        io.flush();
+        byte[] resp = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
+        checkMagic(resp);
+        int code = resp[4] & 0xff;
+        if (code != 253) {
+            return new Result(code, List.of());
+        }
+        List<HostState> hosts = new ArrayList<>();
+        while (true) {
+            byte[] entry = io.readFully(HostState.SIZE);
+            if (HostState.isTerminator(entry)) {
+                break;
+            }
+            try {
+                hosts.add(HostState.decode(entry));
+            } catch (WireFormatException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        byte[] last = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
+        checkMagic(last);
+        return new Result(last[4] & 0xff, hosts);
+    }
+
+    private static void checkMagic(byte[] resp) throws IOException {
+        if (java.nio.ByteBuffer.wrap(resp).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)
+                != dev.palisade.fence.wire.SerialFrame.MAGIC) {
+            throw new IOException("serial response without the frame magic");
+        }
+    }
+
     /** A local address the gateway may call back, and the interface a copy of the request leaves by. */
     public record Callback(InetAddress address, NetworkInterface nif) {
     }

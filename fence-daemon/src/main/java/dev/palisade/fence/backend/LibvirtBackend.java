@@ -27,7 +27,7 @@ import org.tinylog.Logger;
  * connection honestly. With several URIs ({@code uri}, {@code uri1}, ...), the first hypervisor that
  * knows the domain serves it.
  */
-public final class LibvirtBackend implements FenceBackend {
+public final class LibvirtBackend implements FenceBackend, DomainDirectory {
     private static final Duration REBOOT_WAIT = Duration.ofSeconds(15);
     private static final long REBOOT_POLL_MS = 20;
 
@@ -217,6 +217,27 @@ public final class LibvirtBackend implements FenceBackend {
     @Override
     public Optional<HostState> describe(String vm) throws BackendException {
         return locate(vm).map(l -> new HostState(l.domain.name(), l.domain.uuid(), l.domain.state()));
+    }
+
+    @Override
+    public List<RunningDomain> running() throws BackendException {
+        List<RunningDomain> out = new ArrayList<>();
+        for (Hypervisor hv : hypervisors) {
+            try {
+                for (DomainRecord d : hv.domains()) {
+                    if (d.isShutOff()) {
+                        continue;
+                    }
+                    String xml = hv.xml(d.uuid());
+                    if (xml != null) {
+                        out.add(new RunningDomain(d.name(), d.uuid(), xml));
+                    }
+                }
+            } catch (HypervisorException e) {
+                throw new BackendException(e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     @Override

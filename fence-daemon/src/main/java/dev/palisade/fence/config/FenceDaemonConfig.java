@@ -3,6 +3,7 @@ package dev.palisade.fence.config;
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.AuthPolicy;
+import dev.palisade.fence.listener.DomainSockets;
 import dev.palisade.fence.wire.HashType;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -34,7 +35,7 @@ public record FenceDaemonConfig(
     public static final int DEFAULT_PORT = 1229;
 
     /** A listener block, typed. */
-    public sealed interface ListenerConfig permits MulticastListenerConfig, TcpListenerConfig {
+    public sealed interface ListenerConfig permits MulticastListenerConfig, TcpListenerConfig, SerialListenerConfig {
         String kind();
 
         Path keyFile();
@@ -63,6 +64,33 @@ public record FenceDaemonConfig(
         }
     }
 
+    /**
+     * {@code listeners/serial}: the sockets of the domains' serial ports (mode serial) or channels (mode
+     * vmchannel). {@code keyFile} is null without a key: then only the stock, unauthenticated frames.
+     */
+    public record SerialListenerConfig(Path keyFile, AuthPolicy policy, Duration skew, DomainSockets.Mode mode,
+                                       Path path, String uri, ConfigPosition position) implements ListenerConfig {
+        @Override
+        public String kind() {
+            return mode == DomainSockets.Mode.SERIAL ? "serial" : "vmchannel";
+        }
+
+        @Override
+        public HashType hash() {
+            return HashType.NONE;
+        }
+
+        @Override
+        public HashType auth() {
+            return HashType.NONE;
+        }
+
+        @Override
+        public int port() {
+            return 0;
+        }
+    }
+
     /** {@code listeners/tcp}. */
     public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
                                     InetAddress address, int port, ConfigPosition position) implements ListenerConfig {
@@ -81,7 +109,7 @@ public record FenceDaemonConfig(
     private static final Set<String> TCP_KEYS = Set.of("key_file", "hash", "auth", "legacy_auth", "skew", "family",
             "address", "port");
     private static final Set<String> VSOCK_KEYS = Set.of("key_file", "hash", "auth", "port");
-    private static final Set<String> SERIAL_KEYS = Set.of("uri", "path", "mode");
+    private static final Set<String> SERIAL_KEYS = Set.of("uri", "path", "mode", "key_file", "auth", "skew");
     private static final Set<String> BACKENDS = Set.of("libvirt", "cpg");
     private static final Set<String> GROUP_KEYS = Set.of("name", "ip", "uuid");
 
@@ -139,11 +167,7 @@ public record FenceDaemonConfig(
             switch (sec.block().lowerName()) {
                 case "multicast" -> listeners.add(multicast(sec.allow(MCAST_KEYS, Set.of())));
                 case "tcp" -> listeners.add(tcp(sec.allow(TCP_KEYS, Set.of())));
-                case "serial" -> {
-                    sec.allow(SERIAL_KEYS, Set.of());
-                    throw new ConfigException(at, "the serial/vmchannel listener is not available in this release",
-                            "remove listeners/serial, or use the multicast or tcp listener");
-                }
+                case "serial" -> listeners.add(serial(sec.allow(SERIAL_KEYS, Set.of())));
                 case "vsock" -> {
                     sec.allow(VSOCK_KEYS, Set.of());
                     throw new ConfigException(at, "the vsock listener is not available in this release",
@@ -274,6 +298,29 @@ public record FenceDaemonConfig(
         Auth a = auth(s);
         return new TcpListenerConfig(keyFile(s), hash(s, "hash"), a.legacy, a.policy, a.skew, addr,
                 s.integer("port", DEFAULT_PORT, 1, 65535), s.block().position());
+    }
+
+    private static SerialListenerConfig serial(Section s) throws ConfigException {
+        String mode = s.choice("mode", "serial", "serial", "vmchannel");
+        String auth = s.choice("auth", "none", "none", "hardened", "both");
+        Path key = s.entry("key_file").map(e -> Path.of(e.value())).orElse(null);
+        if (!auth.equals("none") && key == null) {
+            throw new ConfigException(s.positionOf("auth"), "auth = \"" + auth + "\" in 'listeners/serial' needs a key",
+                    "add key_file = \"/etc/cluster/fence_xvm.key\" (palisade fence-keygen makes one)");
+        }
+        AuthPolicy policy = switch (auth) {
+            case "hardened" -> AuthPolicy.HARDENED;
+            case "both" -> AuthPolicy.BOTH;
+            default -> AuthPolicy.LEGACY;
+        };
+        Path dir = s.entry("path").map(e -> Path.of(e.value())).orElse(null);
+        if (dir != null && !dir.isAbsolute()) {
+            throw new ConfigException(s.positionOf("path"), "'path' in 'listeners/serial' is not absolute",
+                    "give the directory the domains' socket paths are in, e.g. /var/run/fence-sockets");
+        }
+        return new SerialListenerConfig(key, policy, Duration.ofSeconds(s.integer("skew", 30, 1, 3600)),
+                mode.equals("serial") ? DomainSockets.Mode.SERIAL : DomainSockets.Mode.VMCHANNEL, dir,
+                s.string("uri", null), s.block().position());
     }
 
     private static void checkPortClashes(List<ListenerConfig> listeners) throws ConfigException {

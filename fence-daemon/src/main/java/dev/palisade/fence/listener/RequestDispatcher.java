@@ -188,6 +188,64 @@ public final class RequestDispatcher implements AutoCloseable {
         return out;
     }
 
+    /** The answer to a request whose listener frames it itself (serial, vmchannel). */
+    public record Outcome(ResponseCode code, List<HostState> hosts) {
+    }
+
+    private final java.util.concurrent.ThreadPoolExecutor framedCalls = new java.util.concurrent.ThreadPoolExecutor(
+            0, 64, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "fence-framed-call");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * Runs one already-admitted request for a listener that frames its own answers, with the same access
+     * rule and deadline as every other request: past the deadline the answer is FAIL.
+     */
+    public Outcome execute(String listener, FenceRequest req, String source) {
+        long started = System.nanoTime();
+        RequestCode code = req.request();
+        java.util.concurrent.Future<Outcome> f;
+        try {
+            f = framedCalls.submit(() -> code == RequestCode.HOSTLIST
+                    ? new Outcome(ResponseCode.SUCCESS, access.filter(source, backend.hostlist()))
+                    : new Outcome(operate(listener, code, req, source), List.of()));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            Logger.error("{} {}: {} of '{}' refused: every worker waits on the hypervisor", listener, source,
+                    code.action(), req.domain());
+            return new Outcome(ResponseCode.FAIL, List.of());
+        }
+        Outcome o;
+        try {
+            o = f.get(requestTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(true);
+            timedOut.incrementAndGet();
+            Logger.error("{} {}: {} of '{}' failed: the hypervisor did not answer within {} s", listener, source,
+                    code.action(), req.domain(), requestTimeout.toSeconds());
+            o = new Outcome(ResponseCode.FAIL, List.of());
+        } catch (java.util.concurrent.ExecutionException e) {
+            Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(),
+                    e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            o = new Outcome(ResponseCode.FAIL, List.of());
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            o = new Outcome(ResponseCode.FAIL, List.of());
+        }
+        served.incrementAndGet();
+        String detail = code == RequestCode.HOSTLIST ? " (" + o.hosts().size() + " domains)" : "";
+        if (code.changesPower() || o.code() != ResponseCode.SUCCESS && o.code() != ResponseCode.OFF) {
+            Logger.info("{} {}: {} '{}' -> {}{} (stock frame, {} ms)", listener, source, code.action(), req.domain(),
+                    o.code(), detail, ms(started));
+        } else if (Logger.isDebugEnabled()) {
+            Logger.debug("{} {}: {} '{}' -> {}{} (stock frame, {} ms)", listener, source, code.action(), req.domain(),
+                    o.code(), detail, ms(started));
+        }
+        return o;
+    }
+
     private ResponseCode operate(String listener, RequestCode code, FenceRequest req, String source)
             throws BackendException {
         switch (code) {
@@ -314,5 +372,6 @@ public final class RequestDispatcher implements AutoCloseable {
     public void close() {
         closed = true;
         watchdog.interrupt();
+        framedCalls.shutdownNow();
     }
 }

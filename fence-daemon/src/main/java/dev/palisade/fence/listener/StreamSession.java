@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,24 +9,48 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 
 /**
- * One TCP conversation with a fence client under an absolute deadline: every read waits at most until
- * the deadline, so a client that trickles one byte a second (slow-loris) is cut off on time.
+ * One conversation with a fence client under an absolute deadline. Over TCP every read waits at most
+ * until the deadline, so a client that trickles one byte a second (slow-loris) is cut off on time. Over a
+ * VM's serial or vmchannel socket reads block (the socket belongs to that VM alone), and the dispatcher's
+ * watchdog closes the stream when the deadline passes.
  */
 public final class StreamSession implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private final Closeable closer;
     private long deadlineNanos;
 
     public StreamSession(Socket socket, long deadlineNanos) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
+        this.closer = socket;
         this.deadlineNanos = deadlineNanos;
     }
 
-    public Socket socket() {
-        return socket;
+    /** Closes stream sessions whose read outlives its deadline (a stream has no read timeout of its own). */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor EXPIRY;
+
+    static {
+        EXPIRY = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "stream-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        EXPIRY.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * A stream without read timeouts (a VM's serial or vmchannel socket): a read still waiting at the
+     * deadline gets the stream closed under it by {@code closer}. The deadline starts unset (no limit).
+     */
+    public StreamSession(InputStream in, OutputStream out, Closeable closer) {
+        this.socket = null;
+        this.in = in;
+        this.out = out;
+        this.closer = closer;
+        this.deadlineNanos = Long.MAX_VALUE;
     }
 
     /** Moves the deadline (each phase of the exchange gets its own budget). */
@@ -38,16 +63,35 @@ public final class StreamSession implements AutoCloseable {
         byte[] buf = new byte[n];
         int got = 0;
         while (got < n) {
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+            if (socket != null) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
             }
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
             int r;
+            java.util.concurrent.ScheduledFuture<?> expiry = null;
+            if (socket == null && deadlineNanos != Long.MAX_VALUE) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                expiry = EXPIRY.schedule(this::close, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
             try {
                 r = in.read(buf, got, n - got);
             } catch (SocketTimeoutException e) {
                 throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+            } catch (IOException e) {
+                if (expiry != null && expiry.isDone()) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                throw e;
+            } finally {
+                if (expiry != null) {
+                    expiry.cancel(false);
+                }
             }
             if (r < 0) {
                 throw new EOFException("peer closed after " + got + " of " + n + " bytes");
@@ -68,7 +112,7 @@ public final class StreamSession implements AutoCloseable {
     @Override
     public void close() {
         try {
-            socket.close();
+            closer.close();
         } catch (IOException ignored) {
             // closing: nothing left to tell the peer
         }

@@ -137,9 +137,24 @@ class FenceDaemonConfigTest {
 
     @Test
     void listenersNotInThisReleaseAreRefusedClearly() {
-        ConfigException e = error("listeners { serial { uri = \"qemu:///system\"; } }\nbackends { libvirt { uri = \"x\"; } }");
-        assertTrue(e.getMessage().contains("serial"), e.getMessage());
-        e = error("listeners { vsock { port = \"1229\"; } }\nbackends { libvirt { uri = \"x\"; } }");
+        ConfigException e = error("listeners { vsock { port = \"1229\"; } }\nbackends { libvirt { uri = \"x\"; } }");
         assertTrue(e.getMessage().contains("vsock"), e.getMessage());
+    }
+
+    @Test
+    void serialListenerIsRead() throws Exception {
+        FenceDaemonConfig c = read("""
+                listeners { serial { uri = "qemu:///system"; path = "/var/run/fence"; mode = "vmchannel"; } }
+                backends { libvirt { uri = "x"; } }
+                """);
+        FenceDaemonConfig.SerialListenerConfig s = assertInstanceOf(FenceDaemonConfig.SerialListenerConfig.class,
+                c.listeners().get(0));
+        assertEquals("vmchannel", s.kind());
+        assertEquals(Path.of("/var/run/fence"), s.path());
+        assertNull(s.keyFile());
+        ConfigException e = error("listeners { serial { auth = \"hardened\"; } }\nbackends { libvirt { uri = \"x\"; } }");
+        assertTrue(e.getMessage().contains("needs a key"), e.getMessage());
+        e = error("listeners { serial { path = \"relative\"; } }\nbackends { libvirt { uri = \"x\"; } }");
+        assertTrue(e.getMessage().contains("not absolute"), e.getMessage());
     }
 }

@@ -17,6 +17,7 @@ import dev.palisade.fence.listener.RequestGate;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.HostState;
+import dev.palisade.fence.wire.SerialFrame;
 import dev.palisade.fence.wire.WireFormatException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -73,6 +74,21 @@ class DecoderFuzzTest {
                     new ReplayCache(1_000_000_000L, 16), System.nanoTime());
         } catch (WireFormatException expected) {
             // rejected cleanly
+        }
+    }
+
+    /** Serial framing: any byte stream yields frames, noise reports or the end, never an exception or a hang. */
+    @FuzzTest(maxDuration = "30s")
+    void serialFrames(byte[] data) throws java.io.IOException {
+        java.io.InputStream in = new java.io.ByteArrayInputStream(data);
+        int frames = 0;
+        try {
+            while (frames++ <= data.length) {
+                SerialFrame.read(in, 64);
+            }
+            throw new AssertionError("more frames than bytes");
+        } catch (java.io.EOFException end) {
+            // every stream ends
         }
     }
 

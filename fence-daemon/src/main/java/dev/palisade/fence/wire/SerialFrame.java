@@ -1,0 +1,144 @@
+package dev.palisade.fence.wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The serial and vmchannel framing of fence_virt (serial.h), little-endian:
+ *
+ * <pre>
+ *   serial_req_t   74 bytes: magic u32 0x61626261 ("abba"), request u8, flags u8, domain[64], seqno u32
+ *   serial_resp_t   5 bytes: magic u32, response u8
+ *   host list: {magic, 253}, 130-byte host_state_t entries, an all-zero entry, {magic, result}
+ * </pre>
+ *
+ * Palisade adds one frame: the hardened magic {@code "abbh"} followed by a 176-byte hardened request;
+ * the rest of that conversation is the hardened exchange of docs/hardened-auth.md on the same stream.
+ * A reader resynchronises on the next magic after noise, so garbage on a serial line costs nothing but
+ * the garbage.
+ */
+public final class SerialFrame {
+    /** "abba" little-endian. */
+    public static final int MAGIC = 0x61626261;
+    /** "abbh": a hardened request follows. */
+    public static final int HARDENED_MAGIC = 0x68626261;
+    public static final int REQUEST_SIZE = 74;
+    public static final int RESPONSE_SIZE = 5;
+    private static final byte[] MAGIC_BYTES = {0x61, 0x62, 0x62, 0x61};
+    private static final byte[] HARDENED_MAGIC_BYTES = {0x61, 0x62, 0x62, 0x68};
+
+    private SerialFrame() {
+    }
+
+    /** A stock serial request. */
+    public record Request(int request, int flags, String domain, long seqno) {
+        public RequestCode code() {
+            return RequestCode.fromCode(request);
+        }
+    }
+
+    /** What the reader found: a stock request, a hardened request (176 bytes), or a malformed frame. */
+    public record Frame(Request legacy, byte[] hardened, String malformed, int skipped) {
+    }
+
+    public static byte[] encodeRequest(RequestCode code, int flags, String domain, long seqno) {
+        byte[] name = domain.getBytes(StandardCharsets.UTF_8);
+        if (name.length > 63) {
+            throw new IllegalArgumentException("domain longer than 63 bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(REQUEST_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(MAGIC).put(code.byteValue()).put((byte) flags).put(name);
+        b.position(70);
+        b.putInt((int) seqno);
+        return b.array();
+    }
+
+    public static byte[] response(int code) {
+        return ByteBuffer.allocate(RESPONSE_SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).put((byte) code).array();
+    }
+
+    public static byte[] hardenedPrefix() {
+        return HARDENED_MAGIC_BYTES.clone();
+    }
+
+    /** Decodes the 70 bytes after the magic of a stock request. */
+    public static Request decodeBody(byte[] body) throws WireFormatException {
+        if (body.length != REQUEST_SIZE - 4) {
+            throw new WireFormatException("serial request body is " + body.length + " bytes, not 70");
+        }
+        int nul = -1;
+        for (int i = 0; i < 64; i++) {
+            if (body[2 + i] == 0) {
+                nul = i;
+                break;
+            }
+        }
+        if (nul < 0) {
+            throw new WireFormatException("domain field is not NUL-terminated within 64 bytes");
+        }
+        String domain;
+        try {
+            domain = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body, 2, nul)).toString();
+        } catch (CharacterCodingException e) {
+            throw new WireFormatException("domain field is not UTF-8");
+        }
+        long seqno = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getInt(66) & 0xffffffffL;
+        return new Request(body[0] & 0xff, body[1] & 0xff, domain, seqno);
+    }
+
+    /**
+     * Reads the next frame, skipping anything before a magic. Blocks until a whole frame is read; throws
+     * EOFException when the stream ends. {@code maxSkip} bounds how much noise is read before giving up
+     * on this frame (the caller then reports it and goes on).
+     */
+    public static Frame read(InputStream in, int maxSkip) throws IOException {
+        int skipped = 0;
+        byte[] window = new byte[4];
+        int filled = 0;
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                throw new EOFException("serial stream closed");
+            }
+            if (filled < 4) {
+                window[filled++] = (byte) c;
+            } else {
+                System.arraycopy(window, 1, window, 0, 3);
+                window[3] = (byte) c;
+                skipped++;
+            }
+            if (filled < 4) {
+                continue;
+            }
+            if (Arrays.equals(window, MAGIC_BYTES)) {
+                byte[] body = in.readNBytes(REQUEST_SIZE - 4);
+                if (body.length < REQUEST_SIZE - 4) {
+                    throw new EOFException("serial stream closed inside a request");
+                }
+                try {
+                    return new Frame(decodeBody(body), null, null, skipped);
+                } catch (WireFormatException e) {
+                    return new Frame(null, null, e.getMessage(), skipped);
+                }
+            }
+            if (Arrays.equals(window, HARDENED_MAGIC_BYTES)) {
+                byte[] req = in.readNBytes(FenceRequest.SIZE);
+                if (req.length < FenceRequest.SIZE) {
+                    throw new EOFException("serial stream closed inside a hardened request");
+                }
+                return new Frame(null, req, null, skipped);
+            }
+            if (skipped >= maxSkip) {
+                return new Frame(null, null, "no frame magic in " + skipped + " bytes of noise", skipped);
+            }
+        }
+    }
+}
