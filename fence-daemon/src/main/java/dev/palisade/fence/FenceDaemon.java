@@ -52,7 +52,7 @@ public final class FenceDaemon implements AutoCloseable {
         this.config = config;
         this.backend = backend;
         this.workers = pool("fence-worker", config.maxWorkers());
-        this.dispatcher = new RequestDispatcher(backend, new AccessMap(config.groups()), config.requestTimeout());
+        this.dispatcher = new RequestDispatcher(backend, config.requestTimeout());
         Map<Path, FenceKey> keys = new HashMap<>();
         for (ListenerConfig lc : config.listeners()) {
             FenceKey key = null;
@@ -64,12 +64,13 @@ public final class FenceDaemon implements AutoCloseable {
                 }
             }
             if (lc instanceof TcpListenerConfig t) {
-                listeners.add(new TcpListener(t, credentials(key, lc), dispatcher, config.maxWorkers()));
+                listeners.add(new TcpListener(t, credentials(key, lc), dispatcher, config.scopeOf(lc),
+                        config.maxWorkers()));
             } else if (lc instanceof MulticastListenerConfig m) {
-                listeners.add(new MulticastListener(m, credentials(key, lc), dispatcher, workers));
+                listeners.add(new MulticastListener(m, credentials(key, lc), dispatcher, config.scopeOf(lc), workers));
             } else if (lc instanceof SerialListenerConfig sc) {
                 listeners.add(new SerialListener(sc, key == null ? null : credentials(key, lc), dispatcher,
-                        directoryFor(sc)));
+                        config.scopeOf(lc), directoryFor(sc)));
             }
         }
     }

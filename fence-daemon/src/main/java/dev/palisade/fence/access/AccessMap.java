@@ -43,12 +43,24 @@ public final class AccessMap {
     }
 
     public AccessMap(List<Group> groups) {
+        this(groups, false);
+    }
+
+    private AccessMap(List<Group> groups, boolean restricted) {
         this.groups = List.copyOf(groups);
-        boolean any = false;
+        boolean any = restricted;
         for (Group g : groups) {
             any |= !g.sources.isEmpty() || !g.targets.isEmpty();
         }
         this.open = !any;
+    }
+
+    /**
+     * A listener's scope: exactly these groups, never open, even when they list nothing (a listener that
+     * names its groups has asked to be restricted).
+     */
+    public static AccessMap restrictedTo(List<Group> groups) {
+        return new AccessMap(groups, true);
     }
 
     public static AccessMap allowAll() {

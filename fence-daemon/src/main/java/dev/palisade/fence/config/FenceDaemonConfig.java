@@ -51,12 +51,16 @@ public record FenceDaemonConfig(
 
         int port();
 
+        /** The groups this listener honours ({@code group = "name";} in its section); empty: all of them. */
+        List<String> groups();
+
         ConfigPosition position();
     }
 
     /** {@code listeners/multicast}. */
     public record MulticastListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
-                                          InetAddress group, int port, String iface, ConfigPosition position)
+                                          InetAddress group, int port, String iface, List<String> groups,
+                                          ConfigPosition position)
             implements ListenerConfig {
         @Override
         public String kind() {
@@ -69,7 +73,8 @@ public record FenceDaemonConfig(
      * vmchannel). {@code keyFile} is null without a key: then only the stock, unauthenticated frames.
      */
     public record SerialListenerConfig(Path keyFile, AuthPolicy policy, Duration skew, DomainSockets.Mode mode,
-                                       Path path, String uri, ConfigPosition position) implements ListenerConfig {
+                                       Path path, String uri, List<String> groups, ConfigPosition position)
+            implements ListenerConfig {
         @Override
         public String kind() {
             return mode == DomainSockets.Mode.SERIAL ? "serial" : "vmchannel";
@@ -93,7 +98,8 @@ public record FenceDaemonConfig(
 
     /** {@code listeners/tcp}. */
     public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
-                                    InetAddress address, int port, ConfigPosition position) implements ListenerConfig {
+                                    InetAddress address, int port, List<String> groups, ConfigPosition position)
+            implements ListenerConfig {
         @Override
         public String kind() {
             return "tcp";
@@ -104,12 +110,12 @@ public record FenceDaemonConfig(
     private static final Set<String> DAEMON_KEYS = Set.of("listener", "backend", "module_path", "debug",
             "foreground", "wait_for_init", "wait_for_backend", "name_mode", "request_timeout", "max_workers");
     private static final Set<String> LISTENERS = Set.of("multicast", "tcp", "serial", "vsock");
-    private static final Set<String> MCAST_KEYS = Set.of("key_file", "hash", "auth", "legacy_auth", "skew", "family",
+    private static final Set<String> MCAST_KEYS = Set.of("group", "key_file", "hash", "auth", "legacy_auth", "skew", "family",
             "address", "port", "interface");
-    private static final Set<String> TCP_KEYS = Set.of("key_file", "hash", "auth", "legacy_auth", "skew", "family",
+    private static final Set<String> TCP_KEYS = Set.of("group", "key_file", "hash", "auth", "legacy_auth", "skew", "family",
             "address", "port");
     private static final Set<String> VSOCK_KEYS = Set.of("key_file", "hash", "auth", "port");
-    private static final Set<String> SERIAL_KEYS = Set.of("uri", "path", "mode", "key_file", "auth", "skew");
+    private static final Set<String> SERIAL_KEYS = Set.of("group", "uri", "path", "mode", "key_file", "auth", "skew");
     private static final Set<String> BACKENDS = Set.of("libvirt", "cpg");
     private static final Set<String> GROUP_KEYS = Set.of("name", "ip", "uuid");
 
@@ -213,8 +219,30 @@ public record FenceDaemonConfig(
                 groups.add(new AccessMap.Group(name, g.strings("ip"), g.strings("uuid"), g.block().position()));
             }
         }
+        for (Section sec : sections) {
+            for (ConfigEntry e : sec.block().all("group")) {
+                if (groups.stream().noneMatch(g -> e.value().equalsIgnoreCase(g.name()))) {
+                    throw new ConfigException(e.valuePosition(), "listener scope names group '" + e.value()
+                            + "', which no groups/group block defines", "define it, or remove this line");
+                }
+            }
+        }
         return new FenceDaemonConfig(file, List.copyOf(listeners), List.copyOf(uris), List.copyOf(groups), debug,
                 requestTimeout, maxWorkers);
+    }
+
+    /** The access map a listener applies: every group, or only the groups its section names. */
+    public AccessMap scopeOf(ListenerConfig l) {
+        if (l.groups().isEmpty()) {
+            return new AccessMap(groups);
+        }
+        List<AccessMap.Group> chosen = new ArrayList<>();
+        for (AccessMap.Group g : groups) {
+            if (l.groups().stream().anyMatch(n -> n.equalsIgnoreCase(g.name()))) {
+                chosen.add(g);
+            }
+        }
+        return AccessMap.restrictedTo(chosen);
     }
 
     /** {@code uri}, then {@code uri1}, {@code uri2}, ... consecutively, as fence_virtd reads them. */
@@ -285,7 +313,8 @@ public record FenceDaemonConfig(
         }
         Auth a = auth(s);
         return new MulticastListenerConfig(keyFile(s), hash(s, "hash"), a.legacy, a.policy, a.skew, group,
-                s.integer("port", DEFAULT_PORT, 1, 65535), s.string("interface", null), s.block().position());
+                s.integer("port", DEFAULT_PORT, 1, 65535), s.string("interface", null), s.strings("group"),
+                s.block().position());
     }
 
     private static TcpListenerConfig tcp(Section s) throws ConfigException {
@@ -297,7 +326,7 @@ public record FenceDaemonConfig(
         }
         Auth a = auth(s);
         return new TcpListenerConfig(keyFile(s), hash(s, "hash"), a.legacy, a.policy, a.skew, addr,
-                s.integer("port", DEFAULT_PORT, 1, 65535), s.block().position());
+                s.integer("port", DEFAULT_PORT, 1, 65535), s.strings("group"), s.block().position());
     }
 
     private static SerialListenerConfig serial(Section s) throws ConfigException {
@@ -320,7 +349,7 @@ public record FenceDaemonConfig(
         }
         return new SerialListenerConfig(key, policy, Duration.ofSeconds(s.integer("skew", 30, 1, 3600)),
                 mode.equals("serial") ? DomainSockets.Mode.SERIAL : DomainSockets.Mode.VMCHANNEL, dir,
-                s.string("uri", null), s.block().position());
+                s.string("uri", null), s.strings("group"), s.block().position());
     }
 
     private static void checkPortClashes(List<ListenerConfig> listeners) throws ConfigException {

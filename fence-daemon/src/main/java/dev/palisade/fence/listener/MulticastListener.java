@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
@@ -40,6 +41,8 @@ public final class MulticastListener implements FenceListener {
     private final MulticastListenerConfig config;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
+    /** Who may fence whom through this listener. */
+    private final AccessMap scope;
     private final ExecutorService workers;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final String name;
@@ -47,9 +50,10 @@ public final class MulticastListener implements FenceListener {
     private volatile boolean closed;
 
     public MulticastListener(MulticastListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
-                             ExecutorService workers) {
+                             AccessMap scope, ExecutorService workers) {
         this.config = config;
         this.dispatcher = dispatcher;
+        this.scope = scope;
         this.workers = workers;
         this.name = "multicast " + Addresses.text(config.group()) + ":" + config.port()
                 + (config.iface() == null ? "" : "%" + config.iface());
@@ -172,7 +176,7 @@ public final class MulticastListener implements FenceListener {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(addr, req.port()), (int) CALLBACK_CONNECT_TIMEOUT.toMillis());
             s = new StreamSession(socket, System.nanoTime() + RequestDispatcher.AUTH_TIMEOUT.toNanos());
-            dispatcher.serve(name, req, source, s, gate.credentials());
+            dispatcher.serve(name, req, source, s, gate.credentials(), scope);
         } catch (IOException e) {
             if (s == null) {
                 // Never reached the client: let a retransmit be served.

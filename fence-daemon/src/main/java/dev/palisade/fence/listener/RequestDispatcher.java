@@ -35,7 +35,6 @@ public final class RequestDispatcher implements AutoCloseable {
     public static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
 
     private final FenceBackend backend;
-    private final AccessMap access;
     private final Duration requestTimeout;
     /** How often the watchdog looks for requests past their deadline. */
     private static final long WATCH_INTERVAL_MS = 50;
@@ -48,9 +47,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final AtomicLong denied = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
 
-    public RequestDispatcher(FenceBackend backend, AccessMap access, Duration requestTimeout) {
+    public RequestDispatcher(FenceBackend backend, Duration requestTimeout) {
         this.backend = backend;
-        this.access = access;
         this.requestTimeout = requestTimeout;
         // A polling watchdog: arming a deadline is a set insert, with no thread to wake per request.
         this.watchdog = new Thread(this::watch, "fence-deadline");
@@ -95,8 +93,8 @@ public final class RequestDispatcher implements AutoCloseable {
      * Runs the conversation after an authenticated request: the mutual challenge/response of its scheme,
      * then the operation. Returns the response sent, or null when the conversation ended before one.
      */
-    public ResponseCode serve(String listener, FenceRequest req, String source, StreamSession s, Credentials creds)
-            throws IOException {
+    public ResponseCode serve(String listener, FenceRequest req, String source, StreamSession s, Credentials creds,
+                              AccessMap scope) throws IOException {
         long started = System.nanoTime();
         Seal seal = req.hashTypeByte() == HardenedAuth.HASH_TYPE
                 ? hardenedHandshake(listener, req, source, s, creds)
@@ -114,7 +112,7 @@ public final class RequestDispatcher implements AutoCloseable {
         Deadline deadline = new Deadline(listener, source, req, s, seal);
         try {
             if (code == RequestCode.HOSTLIST) {
-                List<HostState> hosts = access.filter(source, backend.hostlist());
+                List<HostState> hosts = scope.filter(source, backend.hostlist());
                 ByteArrayOutputStream out = new ByteArrayOutputStream(2 + (hosts.size() + 1) * HostState.SIZE);
                 out.write(ResponseCode.HOSTLIST.code());
                 for (HostState h : hosts) {
@@ -125,7 +123,7 @@ public final class RequestDispatcher implements AutoCloseable {
                 return deadline.finish(() -> reply(s, seal.apply(out.toByteArray()), ResponseCode.SUCCESS, listener,
                         source, req, started, " (" + hosts.size() + " domains)"));
             }
-            ResponseCode result = operate(listener, code, req, source);
+            ResponseCode result = operate(listener, code, req, source, scope);
             return deadline.finish(() -> reply(s, seal.apply(new byte[] {result.byteValue()}), result, listener,
                     source, req, started, ""));
         } catch (BackendException | RuntimeException e) {
@@ -203,14 +201,14 @@ public final class RequestDispatcher implements AutoCloseable {
      * Runs one already-admitted request for a listener that frames its own answers, with the same access
      * rule and deadline as every other request: past the deadline the answer is FAIL.
      */
-    public Outcome execute(String listener, FenceRequest req, String source) {
+    public Outcome execute(String listener, FenceRequest req, String source, AccessMap scope) {
         long started = System.nanoTime();
         RequestCode code = req.request();
         java.util.concurrent.Future<Outcome> f;
         try {
             f = framedCalls.submit(() -> code == RequestCode.HOSTLIST
-                    ? new Outcome(ResponseCode.SUCCESS, access.filter(source, backend.hostlist()))
-                    : new Outcome(operate(listener, code, req, source), List.of()));
+                    ? new Outcome(ResponseCode.SUCCESS, scope.filter(source, backend.hostlist()))
+                    : new Outcome(operate(listener, code, req, source, scope), List.of()));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             Logger.error("{} {}: {} of '{}' refused: every worker waits on the hypervisor", listener, source,
                     code.action(), req.domain());
@@ -246,7 +244,7 @@ public final class RequestDispatcher implements AutoCloseable {
         return o;
     }
 
-    private ResponseCode operate(String listener, RequestCode code, FenceRequest req, String source)
+    private ResponseCode operate(String listener, RequestCode code, FenceRequest req, String source, AccessMap access)
             throws BackendException {
         switch (code) {
             case NULL:

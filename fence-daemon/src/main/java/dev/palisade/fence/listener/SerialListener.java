@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.DomainDirectory;
@@ -46,6 +47,8 @@ public final class SerialListener implements FenceListener {
     private final Credentials credentials;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
+    /** Who may fence whom through this listener. */
+    private final AccessMap scope;
     private final DomainDirectory directory;
     private final RequestHistory history = new RequestHistory();
     private final FailureLimiter limiter;
@@ -78,10 +81,11 @@ public final class SerialListener implements FenceListener {
     }
 
     public SerialListener(SerialListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
-                          DomainDirectory directory) {
+                             AccessMap scope, DomainDirectory directory) {
         this.config = config;
         this.credentials = credentials;
         this.dispatcher = dispatcher;
+        this.scope = scope;
         this.directory = directory;
         this.name = config.mode() == DomainSockets.Mode.SERIAL ? "serial" : "vmchannel";
         this.gate = credentials == null ? null : new RequestGate(name, credentials);
@@ -216,7 +220,7 @@ public final class SerialListener implements FenceListener {
             write(out, SerialFrame.response(ResponseCode.FAIL.code()));
             return;
         }
-        RequestDispatcher.Outcome o = dispatcher.execute(name, req, source);
+        RequestDispatcher.Outcome o = dispatcher.execute(name, req, source, scope);
         if (code == RequestCode.HOSTLIST && o.code() == ResponseCode.SUCCESS) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             b.writeBytes(SerialFrame.response(ResponseCode.HOSTLIST.code()));
@@ -245,7 +249,7 @@ public final class SerialListener implements FenceListener {
         // The conversation runs on the domain's socket; closing it at a deadline ends only this VM's link,
         // which the next reconcile reconnects.
         StreamSession s = new StreamSession(in, out, l.channel);
-        dispatcher.serve(name, req, l.uuid, s, credentials);
+        dispatcher.serve(name, req, l.uuid, s, credentials, scope);
     }
 
     private static void write(OutputStream out, byte[] b) throws IOException {

@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.config.FenceDaemonConfig.TcpListenerConfig;
@@ -43,6 +44,8 @@ public final class TcpListener implements FenceListener {
     private final TcpListenerConfig config;
     private final RequestGate gate;
     private final RequestDispatcher dispatcher;
+    /** Who may fence whom through this listener. */
+    private final AccessMap scope;
     private final int maxWorkers;
     private final AtomicInteger threads = new AtomicInteger();
     private final Set<StreamSession> sessions = ConcurrentHashMap.newKeySet();
@@ -66,9 +69,11 @@ public final class TcpListener implements FenceListener {
         }
     }
 
-    public TcpListener(TcpListenerConfig config, Credentials credentials, RequestDispatcher dispatcher, int maxWorkers) {
+    public TcpListener(TcpListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
+                       AccessMap scope, int maxWorkers) {
         this.config = config;
         this.dispatcher = dispatcher;
+        this.scope = scope;
         this.maxWorkers = Math.max(SHARDS, maxWorkers);
         this.name = "tcp " + Addresses.text(config.address()) + ":" + config.port();
         this.gate = new RequestGate(name, credentials);
@@ -205,7 +210,7 @@ public final class TcpListener implements FenceListener {
             if (req == null) {
                 return;
             }
-            dispatcher.serve(name, req, from, s, gate.credentials());
+            dispatcher.serve(name, req, from, s, gate.credentials(), scope);
         } catch (IOException e) {
             if (!closed) {
                 Logger.warn("{} {}: connection dropped: {}", name, from, e.getMessage());

@@ -142,6 +142,13 @@ class FenceDaemonConfigTest {
     }
 
     @Test
+    void listenerScopeMustNameADefinedGroup() {
+        ConfigException e = error("listeners { tcp { group = \"nope\"; } }\nbackends { libvirt { uri = \"x\"; } }");
+        assertEquals(1, e.position().line());
+        assertTrue(e.getMessage().contains("no groups/group block defines"), e.getMessage());
+    }
+
+    @Test
     void serialListenerIsRead() throws Exception {
         FenceDaemonConfig c = read("""
                 listeners { serial { uri = "qemu:///system"; path = "/var/run/fence"; mode = "vmchannel"; } }

@@ -80,6 +80,35 @@ class AccessAndResilienceTest {
         }
     }
 
+    @Test
+    void eachListenerHasItsOwnKeyAndAccessScope() throws Exception {
+        Path keyA = Fixtures.key(dir, "a.key");
+        Path keyB = Fixtures.key(dir, "b.key");
+        int portA = Fixtures.freePort();
+        int portB = Fixtures.freePort();
+        Path c = Fixtures.write(dir.resolve("scoped.conf"), """
+                listeners {
+                  tcp { key_file = "%s"; port = "%d"; group = "pair-1"; }
+                  tcp { key_file = "%s"; port = "%d"; group = "lab"; }
+                }
+                backends { libvirt { uri = "%s"; } }
+                groups {
+                  group { name = "pair-1"; ip = "127.0.0.1"; uuid = "appliance-a"; }
+                  group { name = "lab"; ip = "127.0.0.1"; uuid = "Build_box"; }
+                }
+                """.formatted(keyA, portA, keyB, portB, Fixtures.domainsUri(dir)));
+        try (FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c))) {
+            d.start(Duration.ofSeconds(10));
+            assertEquals(0, fenceVirt(portA, keyA, "-o", "status", "-H", "appliance-a").exit());
+            assertEquals(3, fenceVirt(portA, keyA, "-o", "status", "-H", "Build_box").exit(), "not in pair-1's scope");
+            assertEquals(3, fenceVirt(portB, keyB, "-o", "status", "-H", "appliance-a").exit(), "not in lab's scope");
+            assertEquals(2, fenceVirt(portB, keyB, "-o", "status", "-H", "Build_box").exit(), "allowed, and off");
+            assertEquals(1, fenceVirt(portB, keyA, "-o", "status", "-H", "Build_box").exit(), "each listener its own key");
+            Commands.Result list = fenceVirt(portA, keyA, "-o", "list");
+            assertEquals(1, list.stdout().lines().count(), list.stdout());
+        }
+    }
+
     /**
      * A "hypervisor" socket that accepts connections and never answers: libvirt's remote driver hangs in
      * its handshake, exactly like a wedged libvirtd.
