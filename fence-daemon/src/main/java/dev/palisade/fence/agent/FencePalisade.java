@@ -62,6 +62,9 @@ public final class FencePalisade {
         STDIN_NAMES.put("use_uuid", "u");
         STDIN_NAMES.put("debug", "d");
         STDIN_NAMES.put("auth_scheme", "scheme");
+        STDIN_NAMES.put("serial_device", "D");
+        STDIN_NAMES.put("serial_params", "P");
+        STDIN_NAMES.put("channel_address", "A");
     }
 
     /** The options of one invocation, with the stock defaults. */
@@ -79,6 +82,9 @@ public final class FencePalisade {
         int timeoutSeconds = 30;
         int delaySeconds;
         String scheme = "auto";
+        String serialDevice;
+        String serialParams = "115200,8N1";
+        String channelAddress;
         int debug;
     }
 
@@ -157,7 +163,27 @@ public final class FencePalisade {
                 : new FenceVirtClient(key, hashOf(o.hash), hashOf(o.auth), timeout);
         FenceVirtClient.Result r;
         try {
-            if (o.tcpAddress != null) {
+            if (o.serialDevice != null) {
+                try (dev.palisade.drivers.serial.SerialLine line =
+                             dev.palisade.drivers.serial.SerialLine.open(o.serialDevice, o.serialParams)) {
+                    line.hangUp(300);
+                    line.deadline(System.nanoTime() + timeout.toNanos());
+                    r = client.serial(line.input(), line.output(), line, op, o.domain);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
+            } else if (o.channelAddress != null) {
+                InetAddress addr = Section.parseLiteral(o.channelAddress);
+                if (addr == null) {
+                    err.println("Invalid vmchannel address: " + o.channelAddress);
+                    return 1;
+                }
+                try (java.net.Socket sock = new java.net.Socket()) {
+                    sock.connect(new InetSocketAddress(addr, o.port), (int) Math.min(timeout.toMillis(), 3000));
+                    r = client.serial(sock.getInputStream(), sock.getOutputStream(), sock, op, o.domain);
+                }
+            } else if (o.tcpAddress != null) {
                 InetAddress addr = Section.parseLiteral(o.tcpAddress);
                 if (addr == null) {
                     err.println("Invalid TCP address: " + o.tcpAddress + " (give a numeric IPv4 or IPv6 address)");
@@ -271,9 +297,9 @@ public final class FencePalisade {
                 }
                 case 'u' -> { }
                 case 'd' -> o.debug++;
-                case 'S', 'D', 'A', 'P' -> throw new IllegalArgumentException(
-                        "-" + f + ": serial, vmchannel and vsock transports are not available in this release; "
-                                + "use -T ADDRESS (TCP) or multicast");
+                case 'S' -> throw new IllegalArgumentException(
+                        "-S: the vsock transport is not available in this release; use -T ADDRESS (TCP), "
+                                + "-D DEVICE (serial), -A ADDRESS (vmchannel) or multicast");
                 default -> {
                     String v;
                     if (a.length() > 2) {
@@ -337,6 +363,9 @@ public final class FencePalisade {
             case "t" -> o.timeoutSeconds = number(letter, v, 1, 3600);
             case "w" -> o.delaySeconds = number(letter, v, 0, 3600);
             case "scheme" -> o.scheme = v.toLowerCase(Locale.ROOT);
+            case "D" -> o.serialDevice = v;
+            case "P" -> o.serialParams = v;
+            case "A" -> o.channelAddress = v;
             default -> throw new IllegalArgumentException("Unknown option -" + letter + "\n" + usage());
         }
     }
@@ -360,6 +389,9 @@ public final class FencePalisade {
                   -H|-n <domain>   domain name or UUID to fence
                   -k <file>        key file (default /etc/cluster/fence_xvm.key)
                   -T <address>     TCP mode: the gateway's address (otherwise multicast)
+                  -D <device>      serial mode: the guest's serial port to the gateway (e.g. /dev/ttyS1)
+                  -P <params>      serial parameters (default 115200,8N1)
+                  -A <address>     vmchannel mode: the guestfwd address (e.g. 10.0.2.179), port from -p
                   -p <port>        TCP or multicast port (default 1229)
                   -a <address>     multicast group (default 225.0.0.12 / ff05::3:1)
                   -i <family>      auto, ipv4, ipv6
@@ -391,7 +423,10 @@ public final class FencePalisade {
         param(sb, "port", "-H", "string", null, "Virtual Machine (domain name or UUID) to fence", true);
         param(sb, "key_file", "-k", "string", "/etc/cluster/fence_xvm.key", "Shared key file", false);
         param(sb, "ipaddr", "-T", "string", null, "Gateway address for TCP mode (otherwise multicast)", false);
-        param(sb, "ipport", "-p", "string", "1229", "TCP or multicast port", false);
+        param(sb, "ipport", "-p", "string", "1229", "TCP, multicast or vmchannel port", false);
+        param(sb, "serial_device", "-D", "string", null, "Serial device (serial mode), e.g. /dev/ttyS1", false);
+        param(sb, "serial_params", "-P", "string", "115200,8N1", "Serial parameters", false);
+        param(sb, "channel_address", "-A", "string", null, "VM channel address (vmchannel mode), e.g. 10.0.2.179", false);
         param(sb, "multicast_address", "-a", "string", null, "Multicast address (default=225.0.0.12 / ff05::3:1)", false);
         param(sb, "ip_family", "-i", "string", "auto", "IP Family ([auto], ipv4, ipv6)", false);
         param(sb, "retrans", "-r", "string", "20", "Multicast retransmit time (in 1/10sec; default=20)", false);

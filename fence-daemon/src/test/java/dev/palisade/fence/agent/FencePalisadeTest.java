@@ -125,7 +125,7 @@ class FencePalisadeTest {
         assertTrue(closed.out().contains("Operation failed"), closed.toString());
         assertEquals(0, agent("-o", "validate-all", "-H", "appliance-a").exit());
         assertEquals(1, agent("-o", "bogus", "-H", "x").exit());
-        assertEquals(1, agent("-D", "/dev/ttyS1", "-o", "status", "-H", "x").exit());
+        assertEquals(1, agent("-S2", "-o", "status", "-H", "x").exit());
     }
 
     @Test

@@ -236,4 +236,42 @@ class SerialListenerTest {
             }
         }
     }
+
+    @Test
+    void fencePalisadeOverASerialPortHardenedByDefaultAndLegacyOnRequest() throws Exception {
+        Path key = dir.resolve("hardened.key");
+        FenceKeygen.write(key, false);
+        Path conf = Fixtures.write(dir.resolve("agent.conf"), """
+                listeners { serial { key_file = "%s"; path = "%s"; mode = "serial"; auth = "both"; } }
+                backends { libvirt { uri = "%s"; } }
+                """.formatted(key, dir, domainsUri()));
+        Path tty = dir.resolve("ttyS1");
+        Path sock = dir.resolve("guest-a.serial");
+        try (DaemonProcess qemu = DaemonProcess.start(List.of(Commands.require("socat"),
+                "PTY,link=" + tty + ",raw,echo=0", "UNIX-LISTEN:" + sock), dir.resolve("socat2.log"))) {
+            awaitFile(sock);
+            awaitFile(tty);
+            try (FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(conf))) {
+                d.start(Duration.ofSeconds(10));
+                long mark = LogTail.mark();
+                List<String> base = List.of("-D", tty.toString(), "-k", key.toString(), "-t", "5");
+                Commands.Result off = run(Commands.concat(base, "-o", "off", "-H", "appliance-b"));
+                assertEquals(0, off.exit(), off.toString());
+                LogTail.await(mark, Duration.ofSeconds(5), "off 'appliance-b' -> SUCCESS (hardened");
+                Commands.Result st = run(Commands.concat(base, "--legacy", "-o", "status", "-H", "appliance-b"));
+                assertEquals(2, st.exit(), st.toString());
+                assertEquals("Status: OFF\n", st.stdout());
+                LogTail.await(mark, Duration.ofSeconds(5), "status 'appliance-b' -> OFF (stock frame");
+            }
+        }
+    }
+
+    private static Commands.Result run(List<String> args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int rc = dev.palisade.fence.agent.FencePalisade.run(args.toArray(String[]::new),
+                new java.io.ByteArrayInputStream(new byte[0]), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        return new Commands.Result(rc, out.toString(), err.toString());
+    }
 }
