@@ -11,6 +11,8 @@ import dev.palisade.fence.config.FenceDaemonConfig;
 import dev.palisade.fence.config.FenceDaemonConfig.ListenerConfig;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
 import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig;
+import dev.palisade.fence.config.FenceDaemonConfig.VsockListenerConfig;
+import dev.palisade.fence.listener.VsockListener;
 import dev.palisade.fence.backend.DomainDirectory;
 import dev.palisade.fence.listener.SerialListener;
 import dev.palisade.fence.config.FenceDaemonConfig.TcpListenerConfig;
@@ -68,6 +70,9 @@ public final class FenceDaemon implements AutoCloseable {
                         config.maxWorkers()));
             } else if (lc instanceof MulticastListenerConfig m) {
                 listeners.add(new MulticastListener(m, credentials(key, lc), dispatcher, config.scopeOf(lc), workers));
+            } else if (lc instanceof VsockListenerConfig v) {
+                listeners.add(new VsockListener(v, credentials(key, lc), dispatcher, config.scopeOf(lc),
+                        directoryFor(null), workers));
             } else if (lc instanceof SerialListenerConfig sc) {
                 listeners.add(new SerialListener(sc, key == null ? null : credentials(key, lc), dispatcher,
                         config.scopeOf(lc), directoryFor(sc)));
@@ -81,7 +86,7 @@ public final class FenceDaemon implements AutoCloseable {
 
     /** The backend's own connection owner, or for a serial listener with its own URI, an owner of that. */
     private DomainDirectory directoryFor(SerialListenerConfig sc) {
-        if (sc.uri() != null && !config.libvirtUris().contains(sc.uri())) {
+        if (sc != null && sc.uri() != null && !config.libvirtUris().contains(sc.uri())) {
             LibvirtBackend own = new LibvirtBackend(List.of(new LibvirtHypervisor(sc.uri())));
             ownedDirectories.add(own);
             return own;
@@ -89,7 +94,7 @@ public final class FenceDaemon implements AutoCloseable {
         if (backend instanceof DomainDirectory d) {
             return d;
         }
-        throw new IllegalStateException("the serial listener needs the libvirt backend");
+        throw new IllegalStateException("serial, vmchannel and vsock listeners need the libvirt backend");
     }
 
     /** Builds the daemon with the libvirt backend of the configuration. */

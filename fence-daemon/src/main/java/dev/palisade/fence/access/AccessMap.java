@@ -98,6 +98,16 @@ public final class AccessMap {
                 + target.domain() + "' (uuid " + target.uuid() + ") in 'uuid'");
     }
 
+    /** Whether some group names this source identity at all. */
+    public boolean knowsSource(String source) {
+        for (Group g : groups) {
+            if (g.listsSource(source)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The host-list entries {@code source} may see: the same rule as {@link #check}. */
     public List<HostState> filter(String source, List<HostState> hosts) {
         if (open) {

@@ -35,7 +35,8 @@ public record FenceDaemonConfig(
     public static final int DEFAULT_PORT = 1229;
 
     /** A listener block, typed. */
-    public sealed interface ListenerConfig permits MulticastListenerConfig, TcpListenerConfig, SerialListenerConfig {
+    public sealed interface ListenerConfig
+            permits MulticastListenerConfig, TcpListenerConfig, SerialListenerConfig, VsockListenerConfig {
         String kind();
 
         Path keyFile();
@@ -96,6 +97,15 @@ public record FenceDaemonConfig(
         }
     }
 
+    /** {@code listeners/vsock}: callers are VMs, identified by the CID libvirt gave them. */
+    public record VsockListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
+                                      int port, List<String> groups, ConfigPosition position) implements ListenerConfig {
+        @Override
+        public String kind() {
+            return "vsock";
+        }
+    }
+
     /** {@code listeners/tcp}. */
     public record TcpListenerConfig(Path keyFile, HashType hash, HashType auth, AuthPolicy policy, Duration skew,
                                     InetAddress address, int port, List<String> groups, ConfigPosition position)
@@ -114,7 +124,8 @@ public record FenceDaemonConfig(
             "address", "port", "interface");
     private static final Set<String> TCP_KEYS = Set.of("group", "key_file", "hash", "auth", "legacy_auth", "skew", "family",
             "address", "port");
-    private static final Set<String> VSOCK_KEYS = Set.of("key_file", "hash", "auth", "port");
+    private static final Set<String> VSOCK_KEYS = Set.of("group", "key_file", "hash", "auth", "legacy_auth", "skew",
+            "port");
     private static final Set<String> SERIAL_KEYS = Set.of("group", "uri", "path", "mode", "key_file", "auth", "skew");
     private static final Set<String> BACKENDS = Set.of("libvirt", "cpg");
     private static final Set<String> GROUP_KEYS = Set.of("name", "ip", "uuid");
@@ -176,8 +187,10 @@ public record FenceDaemonConfig(
                 case "serial" -> listeners.add(serial(sec.allow(SERIAL_KEYS, Set.of())));
                 case "vsock" -> {
                     sec.allow(VSOCK_KEYS, Set.of());
-                    throw new ConfigException(at, "the vsock listener is not available in this release",
-                            "remove listeners/vsock, or use the tcp listener");
+                    Auth a = auth(sec);
+                    listeners.add(new VsockListenerConfig(keyFile(sec), hash(sec, "hash"), a.legacy, a.policy, a.skew,
+                            sec.integer("port", DEFAULT_PORT, 1, Integer.MAX_VALUE), sec.strings("group"),
+                            sec.block().position()));
                 }
                 default -> throw new IllegalStateException(sec.block().name());
             }

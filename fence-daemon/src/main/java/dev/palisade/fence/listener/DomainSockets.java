@@ -55,6 +55,26 @@ public final class DomainSockets {
         return out;
     }
 
+    /**
+     * The vsock CID libvirt gave the domain ({@code <vsock><cid address='N'/></vsock>}), or -1 when it has
+     * none; the gateway identifies a vsock caller by it.
+     */
+    public static long vsockCid(String xml) throws IOException {
+        NodeList vsocks = parse(xml).getElementsByTagName("vsock");
+        for (int i = 0; i < vsocks.getLength(); i++) {
+            NodeList cids = ((Element) vsocks.item(i)).getElementsByTagName("cid");
+            for (int c = 0; c < cids.getLength(); c++) {
+                String a = ((Element) cids.item(c)).getAttribute("address");
+                try {
+                    return Long.parseLong(a.trim());
+                } catch (NumberFormatException e) {
+                    // auto-assigned and not running yet: no address
+                }
+            }
+        }
+        return -1;
+    }
+
     private static Document parse(String xml) throws IOException {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
