@@ -41,6 +41,11 @@ public final class Vsock {
 
     static native int listen(int fd, int backlog) throws LastErrorException;
 
+    static native int connect(int fd, byte[] addr, int len) throws LastErrorException;
+
+    /** SO_VM_SOCKETS_CONNECT_TIMEOUT (linux/vm_sockets.h), at level AF_VSOCK. */
+    static final int SO_VM_SOCKETS_CONNECT_TIMEOUT = 6;
+
     static native int accept(int fd, byte[] addr, int[] len) throws LastErrorException;
 
     static native int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
@@ -164,6 +169,27 @@ public final class Vsock {
             } catch (LastErrorException ignored) {
                 // already closed
             }
+        }
+    }
+
+    /** Connects to {@code cid:port}, giving up after {@code timeoutMillis}. */
+    public static Connection connect(int cid, int port, long timeoutMillis) throws IOException {
+        int fd;
+        try {
+            fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw error("vsock socket (is the vsock module loaded? no /dev/vsock?)", e);
+        }
+        Connection c = new Connection(fd, cid);
+        try {
+            byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(timeoutMillis / 1000)
+                    .putLong((timeoutMillis % 1000) * 1000).array();
+            setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, tv, 16);
+            Vsock.connect(fd, address(cid, port), 16);
+            return c;
+        } catch (LastErrorException e) {
+            c.close();
+            throw error("vsock connect to cid " + cid + " port " + port, e);
         }
     }
 

@@ -65,6 +65,7 @@ public final class FencePalisade {
         STDIN_NAMES.put("serial_device", "D");
         STDIN_NAMES.put("serial_params", "P");
         STDIN_NAMES.put("channel_address", "A");
+        STDIN_NAMES.put("vsock", "S");
     }
 
     /** The options of one invocation, with the stock defaults. */
@@ -85,6 +86,7 @@ public final class FencePalisade {
         String serialDevice;
         String serialParams = "115200,8N1";
         String channelAddress;
+        int vsockCid = -1;
         int debug;
     }
 
@@ -163,7 +165,13 @@ public final class FencePalisade {
                 : new FenceVirtClient(key, hashOf(o.hash), hashOf(o.auth), timeout);
         FenceVirtClient.Result r;
         try {
-            if (o.serialDevice != null) {
+            if (o.vsockCid >= 0) {
+                try (dev.palisade.drivers.net.Vsock.Connection c = dev.palisade.drivers.net.Vsock.connect(o.vsockCid,
+                        o.port, Math.min(timeout.toMillis(), 3000))) {
+                    c.timeout(timeout.toMillis());
+                    r = client.stream(c.input(), c.output(), c, op, o.domain);
+                }
+            } else if (o.serialDevice != null) {
                 try (dev.palisade.drivers.serial.SerialLine line =
                              dev.palisade.drivers.serial.SerialLine.open(o.serialDevice, o.serialParams)) {
                     line.hangUp(300);
@@ -297,9 +305,7 @@ public final class FencePalisade {
                 }
                 case 'u' -> { }
                 case 'd' -> o.debug++;
-                case 'S' -> throw new IllegalArgumentException(
-                        "-S: the vsock transport is not available in this release; use -T ADDRESS (TCP), "
-                                + "-D DEVICE (serial), -A ADDRESS (vmchannel) or multicast");
+                case 'S' -> o.vsockCid = a.length() > 2 ? number("S", a.substring(2), 0, Integer.MAX_VALUE) : 2;
                 default -> {
                     String v;
                     if (a.length() > 2) {
@@ -366,6 +372,7 @@ public final class FencePalisade {
             case "D" -> o.serialDevice = v;
             case "P" -> o.serialParams = v;
             case "A" -> o.channelAddress = v;
+            case "S" -> o.vsockCid = number("S", v, 0, Integer.MAX_VALUE);
             default -> throw new IllegalArgumentException("Unknown option -" + letter + "\n" + usage());
         }
     }
@@ -392,6 +399,7 @@ public final class FencePalisade {
                   -D <device>      serial mode: the guest's serial port to the gateway (e.g. /dev/ttyS1)
                   -P <params>      serial parameters (default 115200,8N1)
                   -A <address>     vmchannel mode: the guestfwd address (e.g. 10.0.2.179), port from -p
+                  -S[cid]          vsock mode: the host's CID (default 2), port from -p
                   -p <port>        TCP or multicast port (default 1229)
                   -a <address>     multicast group (default 225.0.0.12 / ff05::3:1)
                   -i <family>      auto, ipv4, ipv6
@@ -427,6 +435,7 @@ public final class FencePalisade {
         param(sb, "serial_device", "-D", "string", null, "Serial device (serial mode), e.g. /dev/ttyS1", false);
         param(sb, "serial_params", "-P", "string", "115200,8N1", "Serial parameters", false);
         param(sb, "channel_address", "-A", "string", null, "VM channel address (vmchannel mode), e.g. 10.0.2.179", false);
+        param(sb, "vsock", "-S", "integer", "2", "vsock CID of the host (vsock mode)", false);
         param(sb, "multicast_address", "-a", "string", null, "Multicast address (default=225.0.0.12 / ff05::3:1)", false);
         param(sb, "ip_family", "-i", "string", "auto", "IP Family ([auto], ipv4, ipv6)", false);
         param(sb, "retrans", "-r", "string", "20", "Multicast retransmit time (in 1/10sec; default=20)", false);

@@ -98,6 +98,15 @@ public final class FenceVirtClient {
         }
     }
 
+    /** One request over an already connected stream in the TCP conversation (vsock). */
+    public Result stream(java.io.InputStream in, java.io.OutputStream out, java.io.Closeable closer, RequestCode op,
+                         String domain) throws IOException {
+        StreamSession io = new StreamSession(in, out, closer);
+        io.deadline(System.nanoTime() + timeout.toNanos());
+        byte[] req = request(op, domain).encode();
+        return converse(io, req, hardened != null ? List.of(java.util.Arrays.copyOfRange(req, 144, 176)) : List.of());
+    }
+
     /**
      * One request over a VM's serial or vmchannel stream. Hardened: the "abbh" frame and the hardened
      * exchange. Legacy: the stock "abba" frame, unauthenticated, as fence_virt -D sends it.

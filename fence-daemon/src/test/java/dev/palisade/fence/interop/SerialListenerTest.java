@@ -211,6 +211,12 @@ class SerialListenerTest {
                 Commands.Result list = Commands.run(20_000, Commands.concat(fv, "-o", "list"));
                 assertEquals(0, list.exit(), list.toString());
                 assertEquals(3, list.stdout().lines().count(), list.stdout());
+                // and the hardened scheme over the same vmchannel, from our agent (keygen key: hardened)
+                long mark0 = LogTail.mark();
+                Commands.Result hv = run(List.of("-A", "127.0.0.1", "-p", String.valueOf(guests.getLocalPort()), "-k",
+                        key.toString(), "-t", "5", "-o", "status", "-H", "Build_box"));
+                assertEquals(2, hv.exit(), hv.toString());
+                LogTail.await(mark0, Duration.ofSeconds(5), "vmchannel aaaaaaaa-0000-4000-8000-00000000000a: status 'Build_box' -> OFF (hardened");
 
                 // serial, hardened only: the test is the guest, on the host socket the gateway connected to
                 try (SocketChannel gatewaySide = serial.accept()) {
