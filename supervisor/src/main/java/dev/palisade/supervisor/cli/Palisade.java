@@ -4,7 +4,10 @@ import dev.palisade.fence.ExitCode;
 import dev.palisade.fence.FenceDaemonMain;
 import dev.palisade.fence.FenceKeygen;
 import dev.palisade.fence.agent.FencePalisade;
+import dev.palisade.fence.config.ConfigBlock;
 import dev.palisade.fence.config.ConfigException;
+import dev.palisade.fence.config.ConfigParser;
+import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +26,9 @@ public final class Palisade {
               fence-daemon [-F] [-f FILE] [-d N] [-p PIDFILE]   run the fence_virtd-compatible fencing gateway
               fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
               fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
-              check-config -f FILE                            validate a fence_virt.conf and print a summary
+              check-config -f FILE                            validate a supervisor config or a fence_virt.conf
+              dump-config -f FILE                             print a supervisor config with every default filled in
+              membership -f FILE [-d N]                       run only the heartbeat membership and log events
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -42,6 +47,8 @@ public final class Palisade {
         return switch (args[0]) {
             case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
             case "check-config" -> checkConfig(rest, out, err);
+            case "dump-config" -> dumpConfig(rest, out, err);
+            case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
@@ -65,13 +72,40 @@ public final class Palisade {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
+    private static int dumpConfig(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 2 || !args[0].equals("-f")) {
+            err.println("usage: palisade dump-config -f FILE");
+            return ExitCode.USAGE;
+        }
+        try {
+            out.print(SupervisorConfig.load(Path.of(args[1])).dump());
+            return ExitCode.OK;
+        } catch (NoSuchFileException e) {
+            err.println(args[1] + ": no such file");
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            err.println(args[1] + ": " + e.getMessage());
+            return ExitCode.SYSTEM;
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return ExitCode.USAGE;
+        }
+    }
+
     private static int checkConfig(String[] args, PrintStream out, PrintStream err) {
         if (args.length != 2 || !args[0].equals("-f")) {
             err.println("usage: palisade check-config -f FILE");
             return ExitCode.USAGE;
         }
         try {
-            FenceDaemonConfig c = FenceDaemonConfig.load(Path.of(args[1]));
+            ConfigBlock root = ConfigParser.parse(Path.of(args[1]));
+            if (root.block("supervisor").isPresent()) {
+                SupervisorConfig s = SupervisorConfig.from(Path.of(args[1]), root);
+                out.println(args[1] + ": OK (supervisor " + s.node() + ", peer " + s.peer() + ", "
+                        + (s.serialLinks().size() + s.udpLinks().size()) + " link(s))");
+                return ExitCode.OK;
+            }
+            FenceDaemonConfig c = FenceDaemonConfig.from(Path.of(args[1]), root, java.util.Set.of());
             out.println(args[1] + ": OK");
             for (FenceDaemonConfig.ListenerConfig l : c.listeners()) {
                 out.println("  listener " + l.kind() + " port " + l.port() + " auth " + l.policy().name().toLowerCase()

@@ -1,0 +1,206 @@
+package dev.palisade.supervisor.config;
+
+import dev.palisade.fence.config.ConfigBlock;
+import dev.palisade.fence.config.ConfigEntry;
+import dev.palisade.fence.config.ConfigException;
+import dev.palisade.fence.config.ConfigParser;
+import dev.palisade.fence.config.ConfigPosition;
+import dev.palisade.fence.config.Section;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The supervisor's configuration, in the fence_virt.conf grammar (docs/supervisor-config.md lists every
+ * key). Checked on its own terms only: whether devices exist or this host is one of the nodes is the
+ * doctor's business, so a file can be checked on any machine.
+ */
+public record SupervisorConfig(
+        Path file,
+        String node,
+        String peer,
+        Duration keepalive,
+        Duration warntime,
+        Duration deadtime,
+        Duration initdead,
+        boolean autoFailback,
+        Path keyFile,
+        List<SerialLink> serialLinks,
+        List<UdpLink> udpLinks) {
+
+    public static final int DEFAULT_UDP_PORT = 694;
+
+    /** {@code links/serial}: a null-modem cable. */
+    public record SerialLink(String device, int baud, ConfigPosition position) {
+        public String name() {
+            return "serial " + device;
+        }
+    }
+
+    /** How a UDP link reaches the peer. */
+    public enum UdpMode { UNICAST, MULTICAST, BROADCAST }
+
+    /** {@code links/udp}: a dedicated NIC. */
+    public record UdpLink(String iface, UdpMode mode, InetAddress destination, int port, InetAddress bind,
+                          ConfigPosition position) {
+        public String name() {
+            return "udp " + (iface == null ? "" : iface + " ") + destination.getHostAddress() + ":" + port;
+        }
+    }
+
+    private static final Set<String> TOP = Set.of("supervisor", "auth", "links");
+    private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
+            "initdead", "auto_failback");
+    private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
+    private static final Set<String> UDP_KEYS = Set.of("interface", "peer", "group", "broadcast", "port", "bind");
+
+    public static SupervisorConfig load(Path file) throws ConfigException, IOException {
+        return from(file, ConfigParser.parse(file));
+    }
+
+    public static SupervisorConfig from(Path file, ConfigBlock root) throws ConfigException {
+        Section top = new Section(root, "").allow(Set.of(), TOP);
+        Section sup = require(top, "supervisor", root.position(),
+                "add supervisor { node = \"pf1\"; peer = \"pf2\"; }").allow(SUPERVISOR_KEYS, Set.of());
+        String node = requireKey(sup, "node", "name this appliance: node = \"pf1\";");
+        String peer = requireKey(sup, "peer", "name the other appliance: peer = \"pf2\";");
+        if (node.equalsIgnoreCase(peer)) {
+            throw new ConfigException(sup.positionOf("peer"), "node and peer are both '" + node + "'",
+                    "give the two appliances different names");
+        }
+        Duration keepalive = duration(sup, "keepalive", Duration.ofSeconds(1));
+        Duration deadtime = duration(sup, "deadtime", keepalive.multipliedBy(5));
+        Duration warntime = duration(sup, "warntime", deadtime.multipliedBy(3).dividedBy(5));
+        Duration initdead = duration(sup, "initdead", deadtime.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+                ? deadtime.multipliedBy(2) : Duration.ofSeconds(10));
+        if (keepalive.toMillis() < 10) {
+            throw new ConfigException(sup.positionOf("keepalive"), "keepalive " + Durations.format(keepalive)
+                    + " is below 10ms", "use 10ms or more");
+        }
+        if (deadtime.compareTo(keepalive.multipliedBy(2)) < 0) {
+            throw new ConfigException(sup.positionOf("deadtime"), "deadtime " + Durations.format(deadtime)
+                    + " is less than two keepalives (" + Durations.format(keepalive) + ")",
+                    "one lost frame would declare the peer dead; make deadtime at least 2 x keepalive (5 x is usual)");
+        }
+        if (warntime.compareTo(keepalive) < 0 || warntime.compareTo(deadtime) > 0) {
+            throw new ConfigException(sup.positionOf("warntime"), "warntime " + Durations.format(warntime)
+                    + " is not between keepalive (" + Durations.format(keepalive) + ") and deadtime ("
+                    + Durations.format(deadtime) + ")", "pick a value in that range");
+        }
+        if (initdead.compareTo(deadtime) < 0) {
+            throw new ConfigException(sup.positionOf("initdead"), "initdead " + Durations.format(initdead)
+                    + " is shorter than deadtime", "initdead covers boot; make it at least deadtime (2 x is usual)");
+        }
+        boolean autoFailback = sup.choice("auto_failback", "off", "on", "off", "yes", "no", "true", "false")
+                .matches("on|yes|true");
+
+        Section auth = require(top, "auth", root.position(),
+                "add auth { key_file = \"/etc/palisade/cluster.key\"; } (palisade fence-keygen makes keys)")
+                .allow(Set.of("key_file"), Set.of());
+        Path key = Path.of(requireKey(auth, "key_file", "name the cluster key: key_file = \"/etc/palisade/cluster.key\";"));
+
+        Section links = require(top, "links", root.position(),
+                "add links { udp { interface = \"eth1\"; peer = \"10.10.100.2\"; } }")
+                .allow(Set.of(), Set.of("serial", "udp"));
+        List<SerialLink> serial = new ArrayList<>();
+        for (Section s : links.children("serial")) {
+            s.allow(SERIAL_KEYS, Set.of());
+            String dev = requireKey(s, "device", "name the serial port: device = \"/dev/ttyS1\";");
+            serial.add(new SerialLink(dev, s.integer("baud", 19200, 300, 4_000_000), s.block().position()));
+        }
+        List<UdpLink> udp = new ArrayList<>();
+        for (Section s : links.children("udp")) {
+            s.allow(UDP_KEYS, Set.of());
+            udp.add(udp(s));
+        }
+        if (serial.isEmpty() && udp.isEmpty()) {
+            throw new ConfigException(links.block().position(), "no heartbeat link configured",
+                    "add at least one serial { } or udp { } link (two independent links are recommended)");
+        }
+        return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, key,
+                List.copyOf(serial), List.copyOf(udp));
+    }
+
+    private static UdpLink udp(Section s) throws ConfigException {
+        int given = (s.entry("peer").isPresent() ? 1 : 0) + (s.entry("group").isPresent() ? 1 : 0)
+                + (s.entry("broadcast").isPresent() ? 1 : 0);
+        if (given != 1) {
+            throw new ConfigException(s.block().position(), "a udp link needs exactly one of peer, group, broadcast",
+                    "unicast: peer = \"10.10.100.2\"; multicast: group = \"239.0.0.42\"; broadcast: broadcast = \"10.10.100.255\";");
+        }
+        UdpMode mode = s.entry("peer").isPresent() ? UdpMode.UNICAST
+                : s.entry("group").isPresent() ? UdpMode.MULTICAST : UdpMode.BROADCAST;
+        String key = mode == UdpMode.UNICAST ? "peer" : mode == UdpMode.MULTICAST ? "group" : "broadcast";
+        InetAddress dest = s.address(key, null);
+        if (mode == UdpMode.MULTICAST && !dest.isMulticastAddress()) {
+            throw new ConfigException(s.positionOf("group"), "'group' " + dest.getHostAddress() + " is not multicast",
+                    "use a group such as 239.0.0.42");
+        }
+        if (mode == UdpMode.MULTICAST && !s.entry("interface").isPresent()) {
+            throw new ConfigException(s.positionOf("group"), "a multicast link needs its interface",
+                    "add interface = \"eth1\";");
+        }
+        InetAddress bind = s.entry("bind").isPresent() ? s.address("bind", null) : null;
+        return new UdpLink(s.string("interface", null), mode, dest, s.integer("port", DEFAULT_UDP_PORT, 1, 65535),
+                bind, s.block().position());
+    }
+
+    private static Section require(Section parent, String name, ConfigPosition at, String fix) throws ConfigException {
+        Optional<Section> s = parent.child(name);
+        if (s.isEmpty()) {
+            throw new ConfigException(at, "no '" + name + "' block", fix);
+        }
+        return s.get();
+    }
+
+    private static String requireKey(Section s, String key, String fix) throws ConfigException {
+        Optional<ConfigEntry> e = s.entry(key);
+        if (e.isEmpty()) {
+            throw new ConfigException(s.block().position(), "'" + s.path() + "' has no '" + key + "'", fix);
+        }
+        return e.get().value();
+    }
+
+    private static Duration duration(Section s, String key, Duration def) throws ConfigException {
+        Optional<ConfigEntry> e = s.entry(key);
+        return e.isPresent() ? Durations.parse(e.get()) : def;
+    }
+
+    /** The effective configuration, defaults filled in, in the same grammar. */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("supervisor {\n");
+        sb.append("\tnode = \"").append(node).append("\";\n");
+        sb.append("\tpeer = \"").append(peer).append("\";\n");
+        sb.append("\tkeepalive = \"").append(Durations.format(keepalive)).append("\";\n");
+        sb.append("\twarntime = \"").append(Durations.format(warntime)).append("\";\n");
+        sb.append("\tdeadtime = \"").append(Durations.format(deadtime)).append("\";\n");
+        sb.append("\tinitdead = \"").append(Durations.format(initdead)).append("\";\n");
+        sb.append("\tauto_failback = \"").append(autoFailback ? "on" : "off").append("\";\n");
+        sb.append("}\nauth {\n\tkey_file = \"").append(keyFile).append("\";\n}\nlinks {\n");
+        for (SerialLink l : serialLinks) {
+            sb.append("\tserial { device = \"").append(l.device()).append("\"; baud = \"").append(l.baud())
+                    .append("\"; }\n");
+        }
+        for (UdpLink l : udpLinks) {
+            sb.append("\tudp { ");
+            if (l.iface() != null) {
+                sb.append("interface = \"").append(l.iface()).append("\"; ");
+            }
+            String key = l.mode() == UdpMode.UNICAST ? "peer" : l.mode() == UdpMode.MULTICAST ? "group" : "broadcast";
+            sb.append(key).append(" = \"").append(l.destination().getHostAddress()).append("\"; port = \"")
+                    .append(l.port()).append("\"; ");
+            if (l.bind() != null) {
+                sb.append("bind = \"").append(l.bind().getHostAddress()).append("\"; ");
+            }
+            sb.append("}\n");
+        }
+        sb.append("}\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,212 @@
+package dev.palisade.supervisor.membership;
+
+import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.supervisor.config.SupervisorConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.tinylog.Logger;
+
+/**
+ * Heartbeat membership of one node: sends a frame on every link each keepalive, authenticates and
+ * de-duplicates what arrives, and feeds the {@link PeerTracker}; its events go to the log and to a
+ * listener (the failover machine, later). The sender and the receivers run on their own high-priority
+ * threads; one lock orders the tracker's updates.
+ */
+public final class Membership implements AutoCloseable {
+    private final SupervisorConfig config;
+    private final HeartbeatFrame.Key key;
+    private final List<HeartbeatLink> links = new ArrayList<>();
+    /** Per link: frames must move forward on each link; the same frame arrives once on every link. */
+    private final java.util.Map<String, ReplayFilter> replays = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The newest incarnation of the peer seen on any link: older ones are refused everywhere. */
+    private long newestIncarnation = -1;
+    private final PeerTracker tracker;
+    private final Consumer<PeerTracker.Event> listener;
+    private final long incarnation = System.currentTimeMillis();
+    private final AtomicLong seqno = new AtomicLong();
+    private final Counters counters = new Counters();
+    private volatile int state;
+    private volatile boolean closed;
+    private Thread pulse;
+
+    /** What was dropped, for status output and tests. */
+    public static final class Counters {
+        public final AtomicLong frames = new AtomicLong();
+        public final AtomicLong rejected = new AtomicLong();
+        public final AtomicLong replayed = new AtomicLong();
+        public final AtomicLong oldIncarnation = new AtomicLong();
+        public final AtomicLong foreign = new AtomicLong();
+        public final AtomicLong sendFailures = new AtomicLong();
+    }
+
+    public Membership(SupervisorConfig config, FenceKey clusterKey, Consumer<PeerTracker.Event> listener) {
+        this.config = config;
+        this.key = new HeartbeatFrame.Key(clusterKey.bytes());
+        this.listener = listener;
+        for (SupervisorConfig.SerialLink s : config.serialLinks()) {
+            links.add(new SerialHeartbeatLink(s, key));
+        }
+        for (SupervisorConfig.UdpLink u : config.udpLinks()) {
+            links.add(new UdpLink(u));
+        }
+        this.tracker = new PeerTracker(config.warntime().toNanos(), config.deadtime().toNanos(),
+                config.initdead().toNanos(), System.nanoTime(), links.stream().map(HeartbeatLink::name).toList());
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public synchronized PeerTracker.PeerState peerState() {
+        return tracker.state();
+    }
+
+    /** The state this node announces in its frames. */
+    public void announce(int nodeState) {
+        this.state = nodeState;
+    }
+
+    public void start() throws IOException {
+        HeartbeatLink.Receiver receiver = new HeartbeatLink.Receiver() {
+            @Override
+            public void datagram(HeartbeatLink link, byte[] bytes, String from) {
+                try {
+                    accept(link, HeartbeatFrame.decode(bytes, key), from);
+                } catch (HeartbeatFrame.FrameException e) {
+                    counters.rejected.incrementAndGet();
+                    Logger.warn("membership {} from {}: frame rejected: {}", link.name(), from, e.getMessage());
+                }
+            }
+
+            @Override
+            public void streamFrame(HeartbeatLink link, HeartbeatFrame.Read read) {
+                if (read.frame() != null) {
+                    accept(link, read.frame(), "the line");
+                } else {
+                    counters.rejected.incrementAndGet();
+                    Logger.warn("membership {}: frame rejected: {} ({} bytes of noise skipped)", link.name(),
+                            read.rejected(), read.skipped());
+                }
+            }
+
+            @Override
+            public void note(HeartbeatLink link, String what) {
+                Logger.warn("membership {}: {}", link.name(), what);
+            }
+        };
+        for (HeartbeatLink l : links) {
+            try {
+                l.start(receiver);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+        }
+        pulse = new Thread(this::pulse, "hb-pulse");
+        pulse.setDaemon(true);
+        pulse.setPriority(Thread.MAX_PRIORITY);
+        pulse.start();
+        Logger.info("membership {} -> {}: keepalive {} ms, warntime {} ms, deadtime {} ms, initdead {} ms, links: {}",
+                config.node(), config.peer(), config.keepalive().toMillis(), config.warntime().toMillis(),
+                config.deadtime().toMillis(), config.initdead().toMillis(),
+                String.join(", ", links.stream().map(HeartbeatLink::name).toList()));
+    }
+
+    private void accept(HeartbeatLink link, HeartbeatFrame f, String from) {
+        if (f.sender().equals(config.node())) {
+            return; // our own broadcast or multicast echo
+        }
+        if (!f.sender().equals(config.peer())) {
+            counters.foreign.incrementAndGet();
+            Logger.warn("membership {}: frame from '{}' ({}), which is not our peer '{}'; ignored", link.name(),
+                    f.sender(), from, config.peer());
+            return;
+        }
+        ReplayFilter.Verdict v;
+        synchronized (this) {
+            v = f.incarnation() < newestIncarnation ? ReplayFilter.Verdict.OLD_INCARNATION
+                    : replays.computeIfAbsent(link.name(), k -> new ReplayFilter()).check(f.incarnation(), f.seqno());
+            if (v == ReplayFilter.Verdict.FRESH) {
+                newestIncarnation = f.incarnation();
+                counters.frames.incrementAndGet();
+                emit(tracker.heard(link.name(), System.nanoTime(), f.seqno()));
+                return;
+            }
+        }
+        if (v == ReplayFilter.Verdict.OLD_INCARNATION) {
+            counters.oldIncarnation.incrementAndGet();
+            Logger.warn("membership {}: frame from an older incarnation of {} refused (seq {})", link.name(),
+                    f.sender(), f.seqno());
+        } else {
+            counters.replayed.incrementAndGet();
+            Logger.warn("membership {}: replayed frame from {} refused (seq {})", link.name(), f.sender(), f.seqno());
+        }
+    }
+
+    private void pulse() {
+        long period = config.keepalive().toNanos();
+        long tickEvery = Math.max(1_000_000L, period / 4);
+        long nextSend = System.nanoTime();
+        while (!closed) {
+            long now = System.nanoTime();
+            if (now - nextSend >= 0) {
+                byte[] frame = new HeartbeatFrame(state, config.node(), incarnation, seqno.incrementAndGet(),
+                        System.currentTimeMillis(), (int) config.keepalive().toMillis(),
+                        (int) config.deadtime().toMillis()).encode(key);
+                for (HeartbeatLink l : links) {
+                    if (!l.send(frame)) {
+                        counters.sendFailures.incrementAndGet();
+                    }
+                }
+                nextSend += period;
+                if (now - nextSend > period) {
+                    nextSend = now + period; // we were stopped for more than a period: do not burst
+                }
+            }
+            synchronized (this) {
+                emit(tracker.tick(System.nanoTime()));
+            }
+            long sleep = Math.min(tickEvery, Math.max(0, nextSend - System.nanoTime()));
+            try {
+                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void emit(List<PeerTracker.Event> events) {
+        for (PeerTracker.Event e : events) {
+            switch (e.kind()) {
+                case PEER_DEAD -> Logger.error("membership: peer {} dead: {}", config.peer(), e.detail());
+                case PEER_WARN, LINK_DOWN -> Logger.warn("membership: {} {}: {}", e.kind() == PeerTracker.Event.Kind.LINK_DOWN
+                        ? "link down" : "peer " + config.peer() + " late", e.link() == null ? "" : e.link(), e.detail());
+                default -> Logger.info("membership: {} {}: {}", kindText(e.kind()), e.link(), e.detail());
+            }
+            listener.accept(e);
+        }
+    }
+
+    private String kindText(PeerTracker.Event.Kind k) {
+        return switch (k) {
+            case PEER_ALIVE -> "peer " + config.peer() + " alive";
+            case PEER_BACK -> "peer " + config.peer() + " back";
+            case LINK_UP -> "link up";
+            default -> k.toString();
+        };
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (pulse != null) {
+            pulse.interrupt();
+        }
+        for (HeartbeatLink l : links) {
+            l.close();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.palisade.supervisor.membership;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class HeartbeatFrameTest {
+    static final HeartbeatFrame.Key KEY = new HeartbeatFrame.Key("cluster key of enough length for tests".getBytes());
+    static final HeartbeatFrame F = new HeartbeatFrame(2, "pf1", 1_700_000_000_000L, 42, 1_700_000_000_123L, 100, 500);
+
+    @Test
+    void roundTrip() throws Exception {
+        byte[] b = F.encode(KEY);
+        assertEquals(8 + 3 + 32 + 32, b.length);
+        assertEquals(F, HeartbeatFrame.decode(b, KEY));
+    }
+
+    @Test
+    void everyMalformationIsRejectedWithItsReason() {
+        byte[] good = F.encode(KEY);
+        assertTrue(reject(Arrays.copyOf(good, 5)).contains("shorter than its header"));
+        byte[] magic = good.clone();
+        magic[0] = 'X';
+        assertTrue(reject(magic).contains("magic"));
+        byte[] version = good.clone();
+        version[4] = 9;
+        assertTrue(reject(version).contains("version 9"));
+        byte[] type = good.clone();
+        type[5] = 7;
+        assertTrue(reject(type).contains("type 7"));
+        byte[] len = good.clone();
+        len[7] = 0;
+        assertTrue(reject(len).contains("name length 0"));
+        assertTrue(reject(Arrays.copyOf(good, good.length + 1)).contains("header says"));
+        byte[] flipped = good.clone();
+        flipped[20] ^= 1;
+        assertTrue(reject(flipped).contains("HMAC mismatch"));
+        HeartbeatFrame.Key other = new HeartbeatFrame.Key("another cluster key, also long enough".getBytes());
+        assertThrows(HeartbeatFrame.FrameException.class, () -> HeartbeatFrame.decode(good, other));
+    }
+
+    private static String reject(byte[] b) {
+        return assertThrows(HeartbeatFrame.FrameException.class, () -> HeartbeatFrame.decode(b, KEY)).getMessage();
+    }
+
+    @Test
+    void streamReaderResynchronisesAfterNoiseAndCorruptFrames() throws Exception {
+        ByteArrayOutputStream s = new ByteArrayOutputStream();
+        s.writeBytes(new byte[] {1, 2, 3, 'P', 'L', 'H', 7});
+        byte[] corrupt = F.encode(KEY);
+        corrupt[corrupt.length - 1] ^= 1;
+        s.writeBytes(corrupt);
+        s.writeBytes("noise PLH".getBytes());
+        HeartbeatFrame second = new HeartbeatFrame(2, "pf1", F.incarnation(), 43, 0, 100, 500);
+        s.writeBytes(second.encode(KEY));
+        ByteArrayInputStream in = new ByteArrayInputStream(s.toByteArray());
+        HeartbeatFrame.Read r1 = HeartbeatFrame.read(in, KEY, 4096);
+        assertNull(r1.frame());
+        assertTrue(r1.rejected().contains("HMAC"), r1.rejected());
+        HeartbeatFrame.Read r2 = HeartbeatFrame.read(in, KEY, 4096);
+        assertNotNull(r2.frame());
+        assertEquals(43, r2.frame().seqno());
+        assertThrows(EOFException.class, () -> HeartbeatFrame.read(in, KEY, 4096));
+    }
+
+    @Test
+    void replayFilterOnlyMovesForward() {
+        ReplayFilter f = new ReplayFilter();
+        assertEquals(ReplayFilter.Verdict.FRESH, f.check(10, 1));
+        assertEquals(ReplayFilter.Verdict.FRESH, f.check(10, 2));
+        assertEquals(ReplayFilter.Verdict.REPLAYED, f.check(10, 2));
+        assertEquals(ReplayFilter.Verdict.REPLAYED, f.check(10, 1));
+        assertEquals(ReplayFilter.Verdict.OLD_INCARNATION, f.check(9, 100));
+        assertEquals(ReplayFilter.Verdict.FRESH, f.check(11, 1), "a restart starts a new incarnation");
+    }
+}

@@ -1,0 +1,74 @@
+package dev.palisade.supervisor.membership;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.palisade.supervisor.membership.PeerTracker.Event.Kind;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The tracker under a simulated clock (ms here): keepalive 100, warntime 300, deadtime 500, initdead 2000. */
+class PeerTrackerTest {
+    static final long MS = 1_000_000L;
+    final PeerTracker t = new PeerTracker(300 * MS, 500 * MS, 2000 * MS, 0, List.of("serial", "udp"));
+
+    private List<Kind> kinds(List<PeerTracker.Event> es) {
+        List<Kind> out = new ArrayList<>();
+        es.forEach(e -> out.add(e.kind()));
+        return out;
+    }
+
+    /** Runs the clock from {@code from} to {@code to} ms, ticking every 25 ms; returns every event. */
+    private List<PeerTracker.Event> run(long from, long to) {
+        List<PeerTracker.Event> out = new ArrayList<>();
+        for (long ms = from; ms <= to; ms += 25) {
+            out.addAll(t.tick(ms * MS));
+        }
+        return out;
+    }
+
+    @Test
+    void deadAtDeadtimeWhenEveryLinkIsSilentWithAWarningBefore() {
+        assertEquals(List.of(Kind.LINK_UP, Kind.PEER_ALIVE), kinds(t.heard("serial", 0, 1)));
+        assertEquals(List.of(Kind.LINK_UP), kinds(t.heard("udp", 0, 1)));
+        List<PeerTracker.Event> es = run(25, 700);
+        assertEquals(List.of(Kind.PEER_WARN, Kind.LINK_DOWN, Kind.LINK_DOWN, Kind.PEER_DEAD), kinds(es));
+        assertEquals(300 * MS, es.get(0).silentNanos());
+        PeerTracker.Event dead = es.get(3);
+        assertEquals(500 * MS, dead.silentNanos());
+        assertTrue(dead.detail().contains("serial: last frame seq 1") && dead.detail().contains("udp"), dead.detail());
+        assertEquals(PeerTracker.PeerState.DEAD, t.state());
+    }
+
+    @Test
+    void oneSilentLinkIsALinkDownNeverADeath() {
+        t.heard("serial", 0, 1);
+        t.heard("udp", 0, 1);
+        List<PeerTracker.Event> all = new ArrayList<>();
+        for (long ms = 100; ms <= 3000; ms += 100) {
+            all.addAll(t.heard("udp", ms * MS, ms / 100 + 1));
+            all.addAll(t.tick(ms * MS + 50 * MS));
+        }
+        assertEquals(List.of(Kind.LINK_DOWN), kinds(all));
+        assertEquals("serial", all.get(0).link());
+        assertEquals(PeerTracker.PeerState.ALIVE, t.state());
+        assertEquals(List.of(Kind.LINK_UP), kinds(t.heard("serial", 3100 * MS, 32)), "the cable is back");
+    }
+
+    @Test
+    void aPeerNeverHeardIsDeadAfterInitdeadNotDeadtime() {
+        assertEquals(List.of(), kinds(run(0, 1975)));
+        assertEquals(List.of(Kind.PEER_DEAD), kinds(t.tick(2000 * MS)));
+    }
+
+    @Test
+    void aLateFrameClearsTheWarningAndADeadPeerComingBackIsReported() {
+        t.heard("udp", 0, 1);
+        assertEquals(List.of(Kind.PEER_WARN), kinds(run(25, 350)));
+        assertEquals(List.of(Kind.PEER_ALIVE), kinds(t.heard("udp", 360 * MS, 2)));
+        run(375, 1000);
+        assertEquals(PeerTracker.PeerState.DEAD, t.state());
+        assertEquals(List.of(Kind.LINK_UP, Kind.PEER_BACK), kinds(t.heard("udp", 1100 * MS, 1)));
+    }
+}
