@@ -109,8 +109,9 @@ public final class Membership implements AutoCloseable {
         pulse.setDaemon(true);
         pulse.setPriority(Thread.MAX_PRIORITY);
         pulse.start();
-        Logger.info("membership {} -> {}: keepalive {} ms, warntime {} ms, deadtime {} ms, initdead {} ms, links: {}",
-                config.node(), config.peer(), config.keepalive().toMillis(), config.warntime().toMillis(),
+        Logger.info("membership {} (incarnation {}) -> {}: keepalive {} ms, warntime {} ms, deadtime {} ms, "
+                        + "initdead {} ms, links: {}", config.node(), incarnation, config.peer(),
+                config.keepalive().toMillis(), config.warntime().toMillis(),
                 config.deadtime().toMillis(), config.initdead().toMillis(),
                 String.join(", ", links.stream().map(HeartbeatLink::name).toList()));
     }
