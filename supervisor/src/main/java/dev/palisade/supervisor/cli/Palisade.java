@@ -29,6 +29,7 @@ public final class Palisade {
               check-config -f FILE                            validate a supervisor config or a fence_virt.conf
               dump-config -f FILE                             print a supervisor config with every default filled in
               membership -f FILE [-d N]                       run only the heartbeat membership and log events
+              import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -48,6 +49,7 @@ public final class Palisade {
             case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
             case "check-config" -> checkConfig(rest, out, err);
             case "dump-config" -> dumpConfig(rest, out, err);
+            case "import-heartbeat" -> importHeartbeat(rest, out, err);
             case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
@@ -70,6 +72,58 @@ public final class Palisade {
     static String version() {
         String v = Palisade.class.getPackage().getImplementationVersion();
         return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    private static int importHeartbeat(String[] args, PrintStream out, PrintStream err) {
+        String dir = null;
+        String node = null;
+        String keyOut = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--node" -> node = i + 1 < args.length ? args[++i] : null;
+                case "--key-out" -> keyOut = i + 1 < args.length ? args[++i] : null;
+                default -> dir = args[i];
+            }
+        }
+        if (dir == null) {
+            err.println("usage: palisade import-heartbeat /etc/ha.d [--node NAME] [--key-out /etc/palisade/cluster.key]");
+            return ExitCode.USAGE;
+        }
+        Path d = Path.of(dir);
+        String keyPath = keyOut != null ? keyOut : "/etc/palisade/cluster.key";
+        dev.palisade.supervisor.config.HeartbeatImport.Result r =
+                dev.palisade.supervisor.config.HeartbeatImport.convert(read(d.resolve("ha.cf")),
+                        read(d.resolve("haresources")), read(d.resolve("authkeys")), node, keyPath);
+        for (String line : r.report()) {
+            err.println("import-heartbeat: " + line);
+        }
+        if (r.config() == null) {
+            return ExitCode.USAGE;
+        }
+        out.print(r.config());
+        if (keyOut != null && r.keyMaterial() != null) {
+            try {
+                Path k = Path.of(keyOut);
+                java.nio.file.Files.deleteIfExists(k);
+                java.nio.file.Files.createFile(k, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                java.nio.file.Files.write(k, r.keyMaterial());
+                err.println("import-heartbeat: wrote the authkeys secret to " + keyOut + " (mode 0600)");
+            } catch (IOException e) {
+                err.println("import-heartbeat: cannot write " + keyOut + ": " + e.getMessage());
+                return ExitCode.SYSTEM;
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.exists(p)
+                    ? new String(java.nio.file.Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1) : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static int dumpConfig(String[] args, PrintStream out, PrintStream err) {

@@ -31,7 +31,8 @@ public record SupervisorConfig(
         boolean autoFailback,
         Path keyFile,
         List<SerialLink> serialLinks,
-        List<UdpLink> udpLinks) {
+        List<UdpLink> udpLinks,
+        List<ResourceGroup> groups) {
 
     public static final int DEFAULT_UDP_PORT = 694;
 
@@ -40,6 +41,14 @@ public record SupervisorConfig(
         public String name() {
             return "serial " + device;
         }
+    }
+
+    /**
+     * {@code resources/group}: a resource group and its preferred (home) node, in haresources' notation
+     * ({@code IPaddr::10.0.0.7/24/eth0}, {@code drbddisk::r0}, {@code mysql}). Read and checked here; run by
+     * the failover machine.
+     */
+    public record ResourceGroup(String home, List<String> resources, ConfigPosition position) {
     }
 
     /** How a UDP link reaches the peer. */
@@ -53,7 +62,7 @@ public record SupervisorConfig(
         }
     }
 
-    private static final Set<String> TOP = Set.of("supervisor", "auth", "links");
+    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
             "initdead", "auto_failback");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
@@ -122,8 +131,33 @@ public record SupervisorConfig(
             throw new ConfigException(links.block().position(), "no heartbeat link configured",
                     "add at least one serial { } or udp { } link (two independent links are recommended)");
         }
+        List<ResourceGroup> groups = new ArrayList<>();
+        Optional<Section> res = top.child("resources");
+        if (res.isPresent()) {
+            res.get().allow(Set.of(), Set.of("group"));
+            for (Section g : res.get().children("group")) {
+                g.allow(Set.of("home", "resource"), Set.of());
+                String home = requireKey(g, "home", "name the group's preferred node: home = \"" + node + "\";");
+                if (!home.equalsIgnoreCase(node) && !home.equalsIgnoreCase(peer)) {
+                    throw new ConfigException(g.positionOf("home"), "home '" + home + "' is neither node '" + node
+                            + "' nor peer '" + peer + "'", "use one of the two node names");
+                }
+                List<String> resources = g.strings("resource");
+                if (resources.isEmpty()) {
+                    throw new ConfigException(g.block().position(), "a resource group without resources",
+                            "add resource = \"IPaddr::10.0.0.7/24/eth0\"; lines in start order");
+                }
+                for (ConfigEntry e : g.block().all("resource")) {
+                    if (!e.value().matches("[^\\s:]+(::[^\\s]*)*")) {
+                        throw new ConfigException(e.valuePosition(), "resource '" + e.value() + "' is not name or "
+                                + "name::arg::arg", "write it as in haresources, e.g. IPaddr::10.0.0.7/24/eth0");
+                    }
+                }
+                groups.add(new ResourceGroup(home, resources, g.block().position()));
+            }
+        }
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, key,
-                List.copyOf(serial), List.copyOf(udp));
+                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups));
     }
 
     private static UdpLink udp(Section s) throws ConfigException {
@@ -201,6 +235,17 @@ public record SupervisorConfig(
             sb.append("}\n");
         }
         sb.append("}\n");
+        if (!groups.isEmpty()) {
+            sb.append("resources {\n");
+            for (ResourceGroup g : groups) {
+                sb.append("\tgroup {\n\t\thome = \"").append(g.home()).append("\";\n");
+                for (String r : g.resources()) {
+                    sb.append("\t\tresource = \"").append(r).append("\";\n");
+                }
+                sb.append("\t}\n");
+            }
+            sb.append("}\n");
+        }
         return sb.toString();
     }
 }

@@ -40,6 +40,25 @@ class MembershipFuzzTest {
         }
     }
 
+    /** ha.cf, haresources and authkeys from arbitrary text: a report, never an exception; output always parses. */
+    @FuzzTest(maxDuration = "30s")
+    void heartbeatImport(FuzzedDataProvider data) {
+        String haCf = data.consumeString(2000);
+        String haresources = data.consumeString(1000);
+        String authkeys = data.consumeRemainingAsString();
+        dev.palisade.supervisor.config.HeartbeatImport.Result r = dev.palisade.supervisor.config.HeartbeatImport
+                .convert(haCf, haresources, authkeys, null, "/etc/palisade/cluster.key");
+        if (r.config() != null) {
+            try {
+                ConfigParser.parse("imported.conf", r.config());
+            } catch (ConfigException e) {
+                // values copied from ha.cf may still be wrong (a bad address: check-config says so), but the
+                // text itself must always be in the grammar
+                throw new AssertionError("import produced text outside the grammar: " + e.getMessage(), e);
+            }
+        }
+    }
+
     @FuzzTest(maxDuration = "30s")
     void supervisorConfig(FuzzedDataProvider data) {
         try {
