@@ -21,6 +21,43 @@ public final class Membership implements AutoCloseable {
     private final List<HeartbeatLink> links = new ArrayList<>();
     /** Per link: frames must move forward on each link; the same frame arrives once on every link. */
     private final java.util.Map<String, ReplayFilter> replays = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Gaps between consecutive accepted frames, per link (the heartbeat jitter an operator can measure). */
+    private final java.util.Map<String, GapRecorder> gaps = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Inter-arrival gaps of one link, bounded (the newest 100,000). */
+    static final class GapRecorder {
+        private final long[] gaps = new long[100_000];
+        private int count;
+        private long last = -1;
+
+        synchronized void frame(long nowNanos) {
+            if (last >= 0) {
+                gaps[count % gaps.length] = nowNanos - last;
+                count++;
+            }
+            last = nowNanos;
+        }
+
+        synchronized String summary() {
+            int n = Math.min(count, gaps.length);
+            if (n == 0) {
+                return "no gaps recorded";
+            }
+            long[] s = java.util.Arrays.copyOf(gaps, n);
+            java.util.Arrays.sort(s);
+            return String.format(java.util.Locale.ROOT, "n=%d p50=%.1f ms p99=%.1f ms p99.9=%.1f ms max=%.1f ms", n,
+                    s[n / 2] / 1e6, s[Math.min(n - 1, (int) (n * 0.99))] / 1e6,
+                    s[Math.min(n - 1, (int) (n * 0.999))] / 1e6, s[n - 1] / 1e6);
+        }
+    }
+
+    /** Per-link gap statistics since start (for the log at shutdown and for benchmarks). */
+    public java.util.Map<String, String> gapSummaries() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        gaps.forEach((k, v) -> out.put(k, v.summary()));
+        return out;
+    }
+
     /** The newest incarnation of the peer seen on any link: older ones are refused everywhere. */
     private long newestIncarnation = -1;
     private final PeerTracker tracker;
@@ -133,7 +170,9 @@ public final class Membership implements AutoCloseable {
             if (v == ReplayFilter.Verdict.FRESH) {
                 newestIncarnation = f.incarnation();
                 counters.frames.incrementAndGet();
-                emit(tracker.heard(link.name(), System.nanoTime(), f.seqno()));
+                long now = System.nanoTime();
+                gaps.computeIfAbsent(link.name(), k -> new GapRecorder()).frame(now);
+                emit(tracker.heard(link.name(), now, f.seqno()));
                 return;
             }
         }
@@ -151,8 +190,13 @@ public final class Membership implements AutoCloseable {
         long period = config.keepalive().toNanos();
         long tickEvery = Math.max(1_000_000L, period / 4);
         long nextSend = System.nanoTime();
+        long nextReport = nextSend + 60_000_000_000L;
         while (!closed) {
             long now = System.nanoTime();
+            if (now - nextReport >= 0) {
+                gapSummaries().forEach((link, summary) -> Logger.info("membership: frame gaps on {}: {}", link, summary));
+                nextReport += 60_000_000_000L;
+            }
             if (now - nextSend >= 0) {
                 byte[] frame = new HeartbeatFrame(state, config.node(), incarnation, seqno.incrementAndGet(),
                         System.currentTimeMillis(), (int) config.keepalive().toMillis(),
@@ -202,6 +246,12 @@ public final class Membership implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed) {
+            gapSummaries().forEach((link, summary) -> Logger.info("membership: frame gaps on {}: {}", link, summary));
+            Logger.info("membership: {} frames accepted, {} rejected, {} replayed, {} from an older incarnation",
+                    counters.frames.get(), counters.rejected.get(), counters.replayed.get(),
+                    counters.oldIncarnation.get());
+        }
         closed = true;
         if (pulse != null) {
             pulse.interrupt();
