@@ -31,7 +31,7 @@ ip link add pbv0 netns $NSA type veth peer name pbv0 netns $NSB
 for ns in $NSA $NSB; do ip -n $ns link set lo up; done
 ip -n $NSA addr add 10.98.0.1/24 dev pbv0; ip -n $NSB addr add 10.98.0.2/24 dev pbv0
 ip -n $NSA link set pbv0 up; ip -n $NSB link set pbv0 up
-socat pty,raw,echo=0,link="$W/ttyA" pty,raw,echo=0,link="$W/ttyB" 2>/dev/null & STARTED+=($!)
+socat pty,raw,echo=0,link="$W/ttyA" pty,raw,echo=0,link="$W/ttyB" 2>/dev/null & STARTED+=($!); disown $!
 sleep 0.5
 head -c 64 /dev/urandom > "$W/cluster.key"; chmod 600 "$W/cluster.key"
 
@@ -103,7 +103,7 @@ hb_start() { # A|B
         mount --bind $D/lib /var/lib/heartbeat
         /usr/libexec/heartbeat/heartbeat
         exec sleep 100000" >>"$D/log/start.out" 2>&1 &
-    STARTED+=($!)
+    STARTED+=($!); disown $!
 }
 hb_pids() { for p in $(ip netns pids "$1"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = heartbeat ] && echo $p; done; }
 hb_trials() { # ka dt warn

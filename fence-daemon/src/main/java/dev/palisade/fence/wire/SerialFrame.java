@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The serial and vmchannel framing of fence_virt (serial.h), little-endian:
@@ -100,45 +99,25 @@ public final class SerialFrame {
      * on this frame (the caller then reports it and goes on).
      */
     public static Frame read(InputStream in, int maxSkip) throws IOException {
-        int skipped = 0;
-        byte[] window = new byte[4];
-        int filled = 0;
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                throw new EOFException("serial stream closed");
+        MagicScanner.Found found = MagicScanner.next(in, maxSkip, MAGIC_BYTES, HARDENED_MAGIC_BYTES);
+        if (found.magic() == 0) {
+            byte[] body = in.readNBytes(REQUEST_SIZE - 4);
+            if (body.length < REQUEST_SIZE - 4) {
+                throw new EOFException("serial stream closed inside a request");
             }
-            if (filled < 4) {
-                window[filled++] = (byte) c;
-            } else {
-                System.arraycopy(window, 1, window, 0, 3);
-                window[3] = (byte) c;
-                skipped++;
-            }
-            if (filled < 4) {
-                continue;
-            }
-            if (Arrays.equals(window, MAGIC_BYTES)) {
-                byte[] body = in.readNBytes(REQUEST_SIZE - 4);
-                if (body.length < REQUEST_SIZE - 4) {
-                    throw new EOFException("serial stream closed inside a request");
-                }
-                try {
-                    return new Frame(decodeBody(body), null, null, skipped);
-                } catch (WireFormatException e) {
-                    return new Frame(null, null, e.getMessage(), skipped);
-                }
-            }
-            if (Arrays.equals(window, HARDENED_MAGIC_BYTES)) {
-                byte[] req = in.readNBytes(FenceRequest.SIZE);
-                if (req.length < FenceRequest.SIZE) {
-                    throw new EOFException("serial stream closed inside a hardened request");
-                }
-                return new Frame(null, req, null, skipped);
-            }
-            if (skipped >= maxSkip) {
-                return new Frame(null, null, "no frame magic in " + skipped + " bytes of noise", skipped);
+            try {
+                return new Frame(decodeBody(body), null, null, found.skipped());
+            } catch (WireFormatException e) {
+                return new Frame(null, null, e.getMessage(), found.skipped());
             }
         }
+        if (found.magic() == 1) {
+            byte[] req = in.readNBytes(FenceRequest.SIZE);
+            if (req.length < FenceRequest.SIZE) {
+                throw new EOFException("serial stream closed inside a hardened request");
+            }
+            return new Frame(null, req, null, found.skipped());
+        }
+        return new Frame(null, null, "no frame magic in " + found.skipped() + " bytes of noise", found.skipped());
     }
 }

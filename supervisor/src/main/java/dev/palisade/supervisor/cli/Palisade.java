@@ -28,6 +28,7 @@ public final class Palisade {
               fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
               check-config -f FILE                            validate a supervisor config or a fence_virt.conf
               dump-config -f FILE                             print a supervisor config with every default filled in
+              doctor -f FILE [--host NAME]                    check this machine against a supervisor config
               membership -f FILE [-d N]                       run only the heartbeat membership and log events
               import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
               version                                         print the version
@@ -49,6 +50,7 @@ public final class Palisade {
             case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
             case "check-config" -> checkConfig(rest, out, err);
             case "dump-config" -> dumpConfig(rest, out, err);
+            case "doctor" -> doctor(rest, out, err);
             case "import-heartbeat" -> importHeartbeat(rest, out, err);
             case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
@@ -131,14 +133,53 @@ public final class Palisade {
             err.println("usage: palisade dump-config -f FILE");
             return ExitCode.USAGE;
         }
-        try {
+        return withConfig(args[1], err, () -> {
             out.print(SupervisorConfig.load(Path.of(args[1])).dump());
             return ExitCode.OK;
+        });
+    }
+
+    private static int doctor(String[] args, PrintStream out, PrintStream err) {
+        String file = null;
+        String host = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("-f") && i + 1 < args.length) {
+                file = args[++i];
+            } else if (args[i].equals("--host") && i + 1 < args.length) {
+                host = args[++i];
+            }
+        }
+        if (file == null) {
+            err.println("usage: palisade doctor -f FILE [--host NAME]");
+            return ExitCode.USAGE;
+        }
+        String f = file;
+        String h = host != null ? host : hostname();
+        return withConfig(f, err, () -> dev.palisade.supervisor.config.Doctor.print(
+                dev.palisade.supervisor.config.Doctor.examine(SupervisorConfig.load(Path.of(f)), h), out));
+    }
+
+    private static String hostname() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Reading a configuration file: what can go wrong, said once for every command that reads one. */
+    private interface ConfigAction {
+        int run() throws IOException, ConfigException;
+    }
+
+    private static int withConfig(String file, PrintStream err, ConfigAction action) {
+        try {
+            return action.run();
         } catch (NoSuchFileException e) {
-            err.println(args[1] + ": no such file");
+            err.println(file + ": no such file");
             return ExitCode.USAGE;
         } catch (IOException e) {
-            err.println(args[1] + ": " + e.getMessage());
+            err.println(file + ": " + e.getMessage());
             return ExitCode.SYSTEM;
         } catch (ConfigException e) {
             err.println(e.getMessage());
@@ -151,7 +192,7 @@ public final class Palisade {
             err.println("usage: palisade check-config -f FILE");
             return ExitCode.USAGE;
         }
-        try {
+        return withConfig(args[1], err, () -> {
             ConfigBlock root = ConfigParser.parse(Path.of(args[1]));
             if (root.block("supervisor").isPresent()) {
                 SupervisorConfig s = SupervisorConfig.from(Path.of(args[1]), root);
@@ -169,15 +210,6 @@ public final class Palisade {
             out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
             out.println("  groups " + c.groups().size());
             return ExitCode.OK;
-        } catch (NoSuchFileException e) {
-            err.println(args[1] + ": no such file");
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            err.println(args[1] + ": " + e.getMessage());
-            return ExitCode.SYSTEM;
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return ExitCode.USAGE;
-        }
+        });
     }
 }

@@ -22,6 +22,7 @@ public final class HeartbeatImport {
     private final List<String> report = new ArrayList<>();
     private final List<String> nodes = new ArrayList<>();
     private final List<String> links = new ArrayList<>();
+    private final java.util.Set<Integer> usedPorts = new java.util.HashSet<>();
     private String keepalive;
     private String warntime;
     private String deadtime;
@@ -191,7 +192,7 @@ public final class HeartbeatImport {
                 case "bcast" -> {
                     for (int i = 1; i < w.length; i++) {
                         links.add("udp { interface = \"" + w[i] + "\"; broadcast = \"255.255.255.255\"; port = \""
-                                + udpport + "\"; }");
+                                + port(udpport, where) + "\"; }");
                     }
                     report.add(where + "bcast mapped to a limited broadcast per interface; ucast to the peer's "
                             + "address is the better link on a dedicated cable");
@@ -200,8 +201,8 @@ public final class HeartbeatImport {
                     if (w.length < 3) {
                         report.add(where + "ucast needs an interface and an address; left out");
                     } else {
-                        links.add("udp { interface = \"" + w[1] + "\"; peer = \"" + w[2] + "\"; port = \"" + udpport
-                                + "\"; }");
+                        links.add("udp { interface = \"" + w[1] + "\"; peer = \"" + w[2] + "\"; port = \""
+                                + port(udpport, where) + "\"; }");
                         report.add(where + "ucast " + w[2] + " imported; Heartbeat configurations often list both "
                                 + "nodes' addresses: keep only the peer's in each node's file");
                     }
@@ -210,9 +211,16 @@ public final class HeartbeatImport {
                     if (w.length < 3) {
                         report.add(where + "mcast needs interface, group and port; left out");
                     } else {
-                        String port = w.length > 3 ? w[3] : String.valueOf(udpport);
-                        links.add("udp { interface = \"" + w[1] + "\"; group = \"" + w[2] + "\"; port = \"" + port
-                                + "\"; }");
+                        int wanted = udpport;
+                        if (w.length > 3) {
+                            try {
+                                wanted = Integer.parseInt(w[3]);
+                            } catch (NumberFormatException e) {
+                                report.add(where + "mcast port '" + w[3] + "' is not a number; using " + udpport);
+                            }
+                        }
+                        links.add("udp { interface = \"" + w[1] + "\"; group = \"" + w[2] + "\"; port = \""
+                                + port(wanted, where) + "\"; }");
                     }
                 }
                 case "auto_failback" -> {
@@ -237,6 +245,22 @@ public final class HeartbeatImport {
                 default -> report.add(where + "unknown directive '" + w[0] + "'; left out");
             }
         }
+    }
+
+    /**
+     * Heartbeat's media may share udpport; each Palisade UDP link has a socket of its own, so a link whose
+     * port is taken gets the next free one (the same on both nodes, which import the same ha.cf).
+     */
+    private int port(int wanted, String where) {
+        int p = wanted;
+        while (!usedPorts.add(p)) {
+            p++;
+        }
+        if (p != wanted) {
+            report.add(where + "port " + wanted + " is used by an earlier link; this link uses " + p
+                    + " (each Palisade link has its own port; import the same ha.cf on both nodes)");
+        }
+        return p;
     }
 
     private int intArg(String[] w, int current, String where) {

@@ -127,6 +127,14 @@ public record SupervisorConfig(
             s.allow(UDP_KEYS, Set.of());
             udp.add(udp(s));
         }
+        for (int i = 0; i < udp.size(); i++) {
+            for (int j = i + 1; j < udp.size(); j++) {
+                if (udp.get(i).port() == udp.get(j).port()) {
+                    throw new ConfigException(udp.get(j).position(), "two udp links on port " + udp.get(j).port()
+                            + " (the other at " + udp.get(i).position() + ")", "give each udp link its own port");
+                }
+            }
+        }
         if (serial.isEmpty() && udp.isEmpty()) {
             throw new ConfigException(links.block().position(), "no heartbeat link configured",
                     "add at least one serial { } or udp { } link (two independent links are recommended)");

@@ -9,6 +9,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import dev.palisade.fence.wire.MagicScanner;
 import java.util.Arrays;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
@@ -135,50 +136,35 @@ public record HeartbeatFrame(int state, String sender, long incarnation, long se
      * stream's own deadline.
      */
     public static Read read(InputStream in, Key key, int maxSkip) throws IOException {
-        int skipped = 0;
-        byte[] window = new byte[4];
-        int filled = 0;
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                throw new EOFException("serial line closed");
-            }
-            if (filled < 4) {
-                window[filled++] = (byte) c;
-                if (filled < 4) {
-                    continue;
-                }
-            } else {
-                System.arraycopy(window, 1, window, 0, 3);
-                window[3] = (byte) c;
-                skipped++;
-            }
-            if (Arrays.equals(window, MAGIC)) {
-                byte[] head = in.readNBytes(4);
-                if (head.length < 4) {
-                    throw new EOFException("serial line closed inside a frame");
-                }
-                int n = head[3] & 0xff;
-                if (n < 1 || n > MAX_NAME) {
-                    return new Read(null, "sender name length " + n, skipped);
-                }
-                byte[] rest = in.readNBytes(n + 32 + MAC_SIZE);
-                if (rest.length < n + 32 + MAC_SIZE) {
-                    throw new EOFException("serial line closed inside a frame");
-                }
-                byte[] all = new byte[8 + rest.length];
-                System.arraycopy(MAGIC, 0, all, 0, 4);
-                System.arraycopy(head, 0, all, 4, 4);
-                System.arraycopy(rest, 0, all, 8, rest.length);
-                try {
-                    return new Read(decode(all, key), null, skipped);
-                } catch (FrameException e) {
-                    return new Read(null, e.getMessage(), skipped);
-                }
-            }
-            if (skipped >= maxSkip) {
-                return new Read(null, "no frame in " + skipped + " bytes of noise", skipped);
-            }
+        MagicScanner.Found found;
+        try {
+            found = MagicScanner.next(in, maxSkip, MAGIC);
+        } catch (EOFException e) {
+            throw new EOFException("serial line closed");
+        }
+        if (found.magic() < 0) {
+            return new Read(null, "no frame in " + found.skipped() + " bytes of noise", found.skipped());
+        }
+        byte[] head = in.readNBytes(4);
+        if (head.length < 4) {
+            throw new EOFException("serial line closed inside a frame");
+        }
+        int n = head[3] & 0xff;
+        if (n < 1 || n > MAX_NAME) {
+            return new Read(null, "sender name length " + n, found.skipped());
+        }
+        byte[] rest = in.readNBytes(n + 32 + MAC_SIZE);
+        if (rest.length < n + 32 + MAC_SIZE) {
+            throw new EOFException("serial line closed inside a frame");
+        }
+        byte[] all = new byte[8 + rest.length];
+        System.arraycopy(MAGIC, 0, all, 0, 4);
+        System.arraycopy(head, 0, all, 4, 4);
+        System.arraycopy(rest, 0, all, 8, rest.length);
+        try {
+            return new Read(decode(all, key), null, found.skipped());
+        } catch (FrameException e) {
+            return new Read(null, e.getMessage(), found.skipped());
         }
     }
 }

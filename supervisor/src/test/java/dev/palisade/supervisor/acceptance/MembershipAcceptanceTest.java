@@ -86,11 +86,14 @@ class MembershipAcceptanceTest {
         return LocalTime.parse(m.group(1), DateTimeFormatter.ofPattern("HH:mm:ss.SSS"));
     }
 
-    @Test
-    void deathIsDetectedWithinDeadtimeAndNothingElseKillsThePeer() throws Exception {
+    private String ns1;
+    private String ns2;
+
+    /** Two namespaces joined by a veth pair hbv-pf1 (10.77.9.1) <-> hbv-pf2 (10.77.9.2). */
+    private void network() throws Exception {
         String suffix = String.valueOf(ProcessHandle.current().pid());
-        String ns1 = "hb1-" + suffix;
-        String ns2 = "hb2-" + suffix;
+        ns1 = "hb1-" + suffix;
+        ns2 = "hb2-" + suffix;
         for (String ns : List.of(ns1, ns2)) {
             Commands.run(5000, "ip", "netns", "del", ns);
             sh("ip", "netns", "add", ns);
@@ -98,20 +101,76 @@ class MembershipAcceptanceTest {
             sh("ip", "-n", ns, "link", "set", "lo", "up");
         }
         sh("ip", "link", "add", "hbv-pf1", "netns", ns1, "type", "veth", "peer", "name", "hbv-pf2", "netns", ns2);
-        sh("ip", "-n", ns1, "addr", "add", "10.77.9.1/24", "dev", "hbv-pf1");
-        sh("ip", "-n", ns2, "addr", "add", "10.77.9.2/24", "dev", "hbv-pf2");
+        sh("ip", "-n", ns1, "addr", "add", "10.77.9.1/24", "brd", "10.77.9.255", "dev", "hbv-pf1");
+        sh("ip", "-n", ns2, "addr", "add", "10.77.9.2/24", "brd", "10.77.9.255", "dev", "hbv-pf2");
         sh("ip", "-n", ns1, "link", "set", "hbv-pf1", "up");
         sh("ip", "-n", ns2, "link", "set", "hbv-pf2", "up");
+    }
 
-        Path ttyA = dir.resolve("ttyA");
-        Path ttyB = dir.resolve("ttyB");
+    private DaemonProcess cable(Path ttyA, Path ttyB, String log) throws Exception {
         DaemonProcess cable = DaemonProcess.start(List.of(Commands.require("socat"), "PTY,link=" + ttyA + ",raw,echo=0",
-                "PTY,link=" + ttyB + ",raw,echo=0"), dir.resolve("cable.log"));
+                "PTY,link=" + ttyB + ",raw,echo=0"), dir.resolve(log));
         processes.add(cable);
         long t0 = System.nanoTime();
         while (!(Files.exists(ttyA) && Files.exists(ttyB)) && System.nanoTime() - t0 < 5_000_000_000L) {
             Thread.sleep(20);
         }
+        return cable;
+    }
+
+    @Test
+    void multicastAndBroadcastLinksAndACablePluggedBackIn() throws Exception {
+        network();
+        Path ttyA = dir.resolve("ttyA");
+        Path ttyB = dir.resolve("ttyB");
+        DaemonProcess cable = cable(ttyA, ttyB, "cable1.log");
+        Path key = Fixtures.key(dir, "cluster.key");
+        String links = """
+                  serial { device = "%s"; }
+                  udp { interface = "hbv-%s"; group = "239.77.0.1"; port = "695"; }
+                  udp { interface = "hbv-%s"; broadcast = "10.77.9.255"; port = "696"; }
+                """;
+        List<DaemonProcess> nodes = new ArrayList<>();
+        for (String[] n : new String[][] {{"pf1", "pf2", ttyA.toString(), ns1}, {"pf2", "pf1", ttyB.toString(), ns2}}) {
+            Path c = Fixtures.write(dir.resolve(n[0] + "-m.conf"), """
+                    supervisor { node = "%s"; peer = "%s"; keepalive = "100ms"; deadtime = "500ms"; initdead = "5s"; }
+                    auth { key_file = "%s"; }
+                    links {
+                    %s}
+                    """.formatted(n[0], n[1], key, links.formatted(n[2], n[0], n[0])));
+            DaemonProcess p = DaemonProcess.start(concat(List.of("ip", "netns", "exec", n[3]), membership(c)),
+                    dir.resolve(n[0] + "-m.log"));
+            processes.add(p);
+            nodes.add(p);
+        }
+        for (DaemonProcess p : nodes) {
+            awaitLog(p, 20_000, "link up udp hbv-" );
+            awaitLog(p, 20_000, "239.77.0.1:695: frames arrive");
+            awaitLog(p, 20_000, "10.77.9.255:696: frames arrive");
+            awaitLog(p, 20_000, "link up serial");
+        }
+        cable.terminate(5000);
+        awaitLog(nodes.get(1), 5000, "link down serial");
+        int ups = countLines(nodes.get(1), "link up serial");
+        cable(ttyA, ttyB, "cable2.log"); // plugged back in: a new pty pair at the same paths
+        long deadline = System.nanoTime() + TestTime.millis(15_000) * 1_000_000;
+        while (countLines(nodes.get(1), "link up serial") == ups && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(countLines(nodes.get(1), "link up serial") > ups, "the serial link came back:\n" + nodes.get(1).log());
+        assertFalse(nodes.get(1).log().contains("peer pf1 dead"), nodes.get(1).log());
+    }
+
+    private static int countLines(DaemonProcess p, String fragment) throws Exception {
+        return (int) p.log().lines().filter(l -> l.contains(fragment)).count();
+    }
+
+    @Test
+    void deathIsDetectedWithinDeadtimeAndNothingElseKillsThePeer() throws Exception {
+        network();
+        Path ttyA = dir.resolve("ttyA");
+        Path ttyB = dir.resolve("ttyB");
+        DaemonProcess cable = cable(ttyA, ttyB, "cable.log");
         Path key = Fixtures.key(dir, "cluster.key");
         DaemonProcess pf1 = DaemonProcess.start(concat(List.of("ip", "netns", "exec", ns1),
                 membership(conf("pf1", "pf2", ttyA.toString(), "10.77.9.2", key))), dir.resolve("pf1.log"));

@@ -82,6 +82,8 @@ class SupervisorConfigTest {
         assertTrue(e.getMessage().contains("not multicast"), e.getMessage());
         e = error(SKETCH.replace("links {\n  serial { device = \"/dev/ttyS1\"; baud = \"19200\"; }\n  udp { interface = \"eth1\"; peer = \"10.10.100.2\"; port = \"694\"; }\n}", "links { }"));
         assertTrue(e.getMessage().contains("no heartbeat link"), e.getMessage());
+        e = error(SKETCH.replace("port = \"694\"; }", "port = \"694\"; }\n  udp { interface = \"eth2\"; peer = \"10.10.101.2\"; }"));
+        assertTrue(e.getMessage().contains("two udp links on port 694"), e.getMessage());
         e = error("auth { key_file = \"/k\"; }");
         assertTrue(e.getMessage().contains("no 'supervisor' block"), e.getMessage());
     }
