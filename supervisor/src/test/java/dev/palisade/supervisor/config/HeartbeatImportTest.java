@@ -67,7 +67,7 @@ class HeartbeatImportTest {
         assertTrue(reported(r, "ha.cf:32: respawn"), r.report().toString());
         assertTrue(reported(r, "ha.cf:33: ping"), r.report().toString());
         // bcast and mcast shared udpport 694 in Heartbeat; here each link has its own socket and port
-        assertTrue(reported(r, "ha.cf:23: port 694 is used by an earlier link; this link uses 695"), r.report().toString());
+        assertTrue(reported(r, "ha.cf:25: port 694 is used by an earlier link; this link uses 695"), r.report().toString());
         assertEquals(695, c.udpLinks().get(1).port());
     }
 
