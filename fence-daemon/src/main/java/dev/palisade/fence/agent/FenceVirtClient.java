@@ -62,10 +62,6 @@ public final class FenceVirtClient {
         return new FenceVirtClient(key, timeout);
     }
 
-    public boolean isHardened() {
-        return hardened != null;
-    }
-
     /** The answer: the raw result byte (0..255), and the hosts when it was a list. */
     public record Result(int code, List<HostState> hosts) {
     }

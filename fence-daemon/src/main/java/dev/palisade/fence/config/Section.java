@@ -159,12 +159,4 @@ public final class Section {
             return null;
         }
     }
-
-    public Set<String> keysPresent() {
-        Set<String> out = new TreeSet<>();
-        for (ConfigEntry e : block.entries()) {
-            out.add(e.key().toLowerCase(Locale.ROOT));
-        }
-        return out;
-    }
 }

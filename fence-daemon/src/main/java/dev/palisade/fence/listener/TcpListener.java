@@ -119,11 +119,6 @@ public final class TcpListener implements FenceListener {
         watcher.start();
     }
 
-    /** The port actually bound. */
-    public int localPort() {
-        return shards.get(0).server.getLocalPort();
-    }
-
     private void spawn(Shard shard) {
         threads.incrementAndGet();
         shard.members.incrementAndGet();

@@ -1,7 +1,6 @@
 package dev.palisade.supervisor.membership;
 
 import java.io.IOException;
-import java.util.function.Consumer;
 
 /** One path to the peer (a serial cable, a UDP network). Sending never blocks for long; receiving runs on its own thread. */
 public interface HeartbeatLink extends AutoCloseable {
@@ -27,10 +26,5 @@ public interface HeartbeatLink extends AutoCloseable {
 
         /** The link changed state on its side (cable unplugged, device reopened). */
         void note(HeartbeatLink link, String what);
-    }
-
-    /** Convenience for tests and logs. */
-    static Consumer<String> ignore() {
-        return s -> { };
     }
 }

@@ -47,10 +47,6 @@ public final class PeerTracker {
         return state;
     }
 
-    public boolean linkUp(String link) {
-        return links.get(link).up;
-    }
-
     /** An authentic, fresh frame from the peer arrived on {@code link}. */
     public List<Event> heard(String link, long nowNanos, long seqno) {
         List<Event> out = new ArrayList<>();
