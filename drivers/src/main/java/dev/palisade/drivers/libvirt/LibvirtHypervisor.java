@@ -100,7 +100,11 @@ public final class LibvirtHypervisor implements Hypervisor {
             // virConnectListAllDomains: active and inactive in one call, no lookup per domain.
             List<DomainRecord> out = new ArrayList<>();
             for (Domain d : c.listAllDomains(0)) {
-                out.add(record(d));
+                try {
+                    out.add(record(d));
+                } finally {
+                    free(d);
+                }
             }
             return out;
         } catch (LibvirtException e) {
@@ -110,13 +114,7 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public Optional<DomainRecord> lookup(String nameOrUuid) throws HypervisorException {
-        Connect c = current();
-        try {
-            Domain d = find(c, nameOrUuid);
-            return d == null ? Optional.empty() : Optional.of(record(d));
-        } catch (LibvirtException e) {
-            throw failure("look up " + nameOrUuid, e);
-        }
+        return Optional.ofNullable(onDomain(nameOrUuid, "look up", LibvirtHypervisor::record));
     }
 
     @Override
@@ -180,6 +178,38 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public String xml(String nameOrUuid) throws HypervisorException {
+        return onDomain(nameOrUuid, "XML of", d -> d.getXMLDesc(0));
+    }
+
+    @Override
+    public void destroy(String nameOrUuid) throws HypervisorException {
+        if (onDomain(nameOrUuid, "destroy", d -> {
+            d.destroy();
+            return Boolean.TRUE;
+        }) == null) {
+            throw new HypervisorException("no domain named " + nameOrUuid);
+        }
+    }
+
+    @Override
+    public void create(String nameOrUuid) throws HypervisorException {
+        if (onDomain(nameOrUuid, "start", d -> {
+            d.create();
+            return Boolean.TRUE;
+        }) == null) {
+            throw new HypervisorException("no domain named " + nameOrUuid);
+        }
+    }
+
+    private interface DomainCall<T> {
+        T apply(Domain d) throws LibvirtException;
+    }
+
+    /**
+     * Runs {@code call} on the domain {@code nameOrUuid} names and releases its handle; null when there is no
+     * such domain. A libvirt error is reported as "{@code what} NAME failed" and may mark the connection down.
+     */
+    private <T> T onDomain(String nameOrUuid, String what, DomainCall<T> call) throws HypervisorException {
         Connect c = current();
         try {
             Domain d = find(c, nameOrUuid);
@@ -187,48 +217,12 @@ public final class LibvirtHypervisor implements Hypervisor {
                 return null;
             }
             try {
-                return d.getXMLDesc(0);
+                return call.apply(d);
             } finally {
                 free(d);
             }
         } catch (LibvirtException e) {
-            throw failure("XML of " + nameOrUuid, e);
-        }
-    }
-
-    @Override
-    public void destroy(String nameOrUuid) throws HypervisorException {
-        Connect c = current();
-        try {
-            Domain d = find(c, nameOrUuid);
-            if (d == null) {
-                throw new HypervisorException("no domain named " + nameOrUuid);
-            }
-            try {
-                d.destroy();
-            } finally {
-                free(d);
-            }
-        } catch (LibvirtException e) {
-            throw failure("destroy " + nameOrUuid, e);
-        }
-    }
-
-    @Override
-    public void create(String nameOrUuid) throws HypervisorException {
-        Connect c = current();
-        try {
-            Domain d = find(c, nameOrUuid);
-            if (d == null) {
-                throw new HypervisorException("no domain named " + nameOrUuid);
-            }
-            try {
-                d.create();
-            } finally {
-                free(d);
-            }
-        } catch (LibvirtException e) {
-            throw failure("start " + nameOrUuid, e);
+            throw failure(what + " " + nameOrUuid, e);
         }
     }
 
@@ -298,11 +292,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private static DomainRecord record(Domain d) throws LibvirtException {
-        try {
-            return new DomainRecord(d.getName(), d.getUUIDString(), d.getInfo().state.ordinal());
-        } finally {
-            free(d);
-        }
+        return new DomainRecord(d.getName(), d.getUUIDString(), d.getInfo().state.ordinal());
     }
 
     private HypervisorException failure(String what, LibvirtException e) {
