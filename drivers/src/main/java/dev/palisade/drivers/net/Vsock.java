@@ -79,6 +79,15 @@ public final class Vsock {
         return ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
     }
 
+    /** A new AF_VSOCK stream socket. */
+    static int openSocket() throws IOException {
+        try {
+            return socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw error("vsock socket (is the vsock module loaded? no /dev/vsock?)", e);
+        }
+    }
+
     static IOException error(String what, LastErrorException e) {
         return new IOException(what + ": errno " + e.getErrorCode() + " (" + e.getMessage() + ")");
     }
@@ -96,12 +105,7 @@ public final class Vsock {
 
         /** Binds {@code port} (or any free port for {@link #PORT_ANY}) on every CID of this machine and listens. */
         public static Server listen(int port, int backlog) throws IOException {
-            int fd;
-            try {
-                fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            } catch (LastErrorException e) {
-                throw error("vsock socket (is the vsock module loaded? no /dev/vsock?)", e);
-            }
+            int fd = openSocket();
             try {
                 bind(fd, address(CID_ANY, port), 16);
                 Vsock.listen(fd, backlog);
@@ -174,12 +178,7 @@ public final class Vsock {
 
     /** Connects to {@code cid:port}, giving up after {@code timeoutMillis}. */
     public static Connection connect(int cid, int port, long timeoutMillis) throws IOException {
-        int fd;
-        try {
-            fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-            throw error("vsock socket (is the vsock module loaded? no /dev/vsock?)", e);
-        }
+        int fd = openSocket();
         Connection c = new Connection(fd, cid);
         try {
             byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(timeoutMillis / 1000)

@@ -125,18 +125,7 @@ public final class FenceVirtClient {
         if (code != 253) {
             return new Result(code, List.of());
         }
-        List<HostState> hosts = new ArrayList<>();
-        while (true) {
-            byte[] entry = io.readFully(HostState.SIZE);
-            if (HostState.isTerminator(entry)) {
-                break;
-            }
-            try {
-                hosts.add(HostState.decode(entry));
-            } catch (WireFormatException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        }
+        List<HostState> hosts = readHosts(io, new ByteArrayOutputStream());
         byte[] last = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
         checkMagic(last);
         return new Result(last[4] & 0xff, hosts);
@@ -275,12 +264,20 @@ public final class FenceVirtClient {
         if (code != 253) {
             return new Result(code, List.of());
         }
+        List<HostState> hosts = readHosts(io, raw);
+        byte[] last = io.readFully(1);
+        raw.writeBytes(last);
+        return new Result(last[0] & 0xff, hosts);
+    }
+
+    /** Host-list entries up to the all-zero terminator, each also copied to {@code raw} (for the result MAC). */
+    private static List<HostState> readHosts(StreamSession io, ByteArrayOutputStream raw) throws IOException {
         List<HostState> hosts = new ArrayList<>();
         while (true) {
             byte[] entry = io.readFully(HostState.SIZE);
             raw.writeBytes(entry);
             if (HostState.isTerminator(entry)) {
-                break;
+                return hosts;
             }
             if (hosts.size() >= 65_536) {
                 throw new IOException("host list longer than 65536 entries");
@@ -291,9 +288,6 @@ public final class FenceVirtClient {
                 throw new IOException(e.getMessage(), e);
             }
         }
-        byte[] last = io.readFully(1);
-        raw.writeBytes(last);
-        return new Result(last[0] & 0xff, hosts);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
