@@ -31,6 +31,8 @@ public final class Palisade {
               doctor -f FILE [--host NAME]                    check this machine against a supervisor config
               membership -f FILE [-d N]                       run only the heartbeat membership and log events
               import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
+              ipmi -H HOST -U USER -P PASS [-C 3|17] chassis power status|on|off|cycle|reset|soft
+                                                              IPMI v2.0 power control, ipmitool's output and exit codes
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -54,6 +56,7 @@ public final class Palisade {
             case "import-heartbeat" -> importHeartbeat(rest, out, err);
             case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
+            case "ipmi" -> IpmiCommand.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());
