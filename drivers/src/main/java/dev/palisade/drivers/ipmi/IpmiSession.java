@@ -327,12 +327,16 @@ public final class IpmiSession implements AutoCloseable {
      * replayed one) and the same rqSeq, so a late answer to an earlier try still counts.
      */
     public IpmiMessage.Response command(int netFn, int cmd, byte[] data) throws IOException {
+        return command(netFn, cmd, data, target.tries());
+    }
+
+    private IpmiMessage.Response command(int netFn, int cmd, byte[] data, int tries) throws IOException {
         if (!open) {
             throw new IllegalStateException("session is not open");
         }
         int seq = rqSeq = (rqSeq + 1) & 0x3f;
         byte[] msg = IpmiMessage.request(netFn, cmd, seq, data);
-        for (int attempt = 1; attempt <= target.tries(); attempt++) {
+        for (int attempt = 1; attempt <= tries; attempt++) {
             send(sessionPacket(msg));
             long deadline = System.nanoTime() + target.timeout().toNanos();
             byte[] in;
@@ -352,7 +356,7 @@ public final class IpmiSession implements AutoCloseable {
                 return r;
             }
         }
-        throw timeout(String.format("command netFn 0x%02x cmd 0x%02x", netFn, cmd), target.tries());
+        throw timeout(String.format("command netFn 0x%02x cmd 0x%02x", netFn, cmd), tries);
     }
 
     private byte[] sessionPacket(byte[] msg) throws IOException {
@@ -392,7 +396,9 @@ public final class IpmiSession implements AutoCloseable {
     public void close() {
         try {
             if (open) {
-                IpmiMessage.Response r = command(IpmiMessage.NETFN_APP, CMD_CLOSE_SESSION, leBytes(sidc));
+                // two tries at most: a session whose close is lost idles out on the BMC anyway
+                IpmiMessage.Response r = command(IpmiMessage.NETFN_APP, CMD_CLOSE_SESSION, leBytes(sidc),
+                        Math.min(2, target.tries()));
                 if (r.completionCode() != 0) {
                     Logger.warn("Close Session with {} answered {}", target,
                             IpmiMessage.completionText(r.completionCode()));

@@ -17,4 +17,16 @@ class RmcpFuzzTest {
             }
         }
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void decodeIpmiMessage(byte[] data) {
+        try {
+            IpmiMessage.Response r = IpmiMessage.decodeResponse(data);
+            if (r.data().length != data.length - 8) {
+                throw new AssertionError("data length " + r.data().length + " from " + data.length + " bytes");
+            }
+        } catch (RmcpPacket.PacketException expected) {
+            // refused cleanly
+        }
+    }
 }

@@ -3,7 +3,7 @@ package dev.palisade.fence.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.palisade.fence.testing.Commands;
+import dev.palisade.drivers.testing.Commands;
 import dev.palisade.fence.testing.DaemonProcess;
 import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.fence.testing.Netns;

@@ -10,7 +10,7 @@ import dev.palisade.fence.backend.FenceBackend;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.fence.testing.LogTail;
-import dev.palisade.fence.testing.TestTime;
+import dev.palisade.drivers.testing.TestTime;
 import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.HostState;
 import dev.palisade.fence.wire.RequestCode;

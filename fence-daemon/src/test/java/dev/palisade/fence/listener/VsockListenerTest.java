@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.palisade.fence.FenceDaemon;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import dev.palisade.fence.testing.Fixtures;
-import dev.palisade.fence.testing.TestTime;
+import dev.palisade.drivers.testing.TestTime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.palisade.fence.testing;
 
+import dev.palisade.drivers.testing.Commands;
+import dev.palisade.drivers.testing.TestTime;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.fence.auth.FenceKey;
-import dev.palisade.fence.testing.Commands;
+import dev.palisade.drivers.testing.Commands;
 import dev.palisade.fence.testing.DaemonProcess;
 import dev.palisade.fence.testing.Fixtures;
-import dev.palisade.fence.testing.TestTime;
+import dev.palisade.drivers.testing.TestTime;
 import dev.palisade.supervisor.membership.HeartbeatFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;

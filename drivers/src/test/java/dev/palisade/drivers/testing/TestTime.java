@@ -1,4 +1,4 @@
-package dev.palisade.fence.testing;
+package dev.palisade.drivers.testing;
 
 import java.time.Duration;
 

@@ -1,0 +1,210 @@
+package dev.palisade.drivers.testing;
+
+import dev.palisade.drivers.ipmi.CipherSuite;
+import dev.palisade.drivers.ipmi.IpmiSession;
+import dev.palisade.drivers.ipmi.IpmiTarget;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real BMC simulator: OpenIPMI's {@code ipmi_sim} on a free loopback UDP port, in chassis_control mode,
+ * whose power control starts and kills a real process (the "host": {@code sleep} under a pid file).
+ * Off is SIGKILL and waits until the host is gone, on starts a new one, reset kills and starts, soft is
+ * SIGTERM. Everything started here is stopped by PID on {@link #close()}.
+ */
+public final class IpmiSim implements AutoCloseable {
+    public static final String USER = "fence";
+    public static final String PASSWORD = "fencepass";
+    /** A user whose limit is USER privilege: may read status, may not control power. */
+    public static final String VIEWER = "viewer";
+    public static final String VIEWER_PASSWORD = "viewpass";
+
+    private final Path dir;
+    private final int port;
+    private final Process sim;
+
+    private IpmiSim(Path dir, int port, Process sim) {
+        this.dir = dir;
+        this.port = port;
+        this.sim = sim;
+    }
+
+    /** Starts ipmi_sim with the host powered on; returns once it answers a power status. */
+    public static IpmiSim start() throws IOException, InterruptedException {
+        Commands.require("ipmi_sim");
+        Path dir = Files.createTempDirectory("ipmisim");
+        int port;
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path host = dir.resolve("host.sh");
+        Files.writeString(host, """
+                #!/bin/sh
+                # the fenced host: lives until killed; same PID after exec
+                echo $$ > "$1/host.pid.$$" && mv -f "$1/host.pid.$$" "$1/host.pid"
+                echo "$(date +%s.%N) host started pid $$" >> "$1/host.log"
+                exec sleep 2147483647
+                """);
+        Path ctl = dir.resolve("chassisctl.sh");
+        Files.writeString(ctl, """
+                #!/bin/sh
+                # ipmi_sim chassis_control program: DIR get power | set power 0|1 | set reset 1 | set shutdown 1
+                D=$1; op=$2; shift 2
+                PIDF=$D/host.pid
+                alive() { [ -f "$PIDF" ] || return 1; p=$(cat "$PIDF"); [ -r /proc/$p/stat ] &&
+                          [ "$(cut -d' ' -f3 /proc/$p/stat)" != Z ]; }
+                start() { alive && return 0
+                  setsid "$D/host.sh" "$D" </dev/null >/dev/null 2>&1 &
+                  i=0; while ! alive && [ $i -lt 100 ]; do sleep 0.01; i=$((i+1)); done; }
+                stop() { alive || return 0; p=$(cat "$PIDF"); kill -"$1" "$p" 2>/dev/null
+                  i=0; while alive && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
+                  alive && return 1
+                  echo "$(date +%s.%N) host $p stopped by SIG$1" >> "$D/host.log"; }
+                case $op in
+                  get) for parm in "$@"; do case $parm in
+                         power) if alive; then echo power:1; else echo power:0; fi ;;
+                         boot) echo boot:default ;;
+                         *) exit 1 ;; esac; done ;;
+                  set) while [ $# -ge 2 ]; do parm=$1; val=$2; shift 2; case $parm in
+                         power) if [ "$val" = 1 ]; then start; else stop KILL || exit 1; fi ;;
+                         reset) stop KILL || exit 1; start ;;
+                         shutdown) stop TERM || exit 1 ;;
+                         boot|identify) ;;
+                         *) exit 1 ;; esac; done ;;
+                  *) exit 1 ;;
+                esac
+                exit 0
+                """);
+        host.toFile().setExecutable(true);
+        ctl.toFile().setExecutable(true);
+        Files.writeString(dir.resolve("lan.conf"), """
+                name "palisadetest"
+                set_working_mc 0x20
+                  startlan 1
+                    addr 127.0.0.1 %d
+                    priv_limit admin
+                    allowed_auths_callback none md2 md5 straight
+                    allowed_auths_user none md2 md5 straight
+                    allowed_auths_operator none md2 md5 straight
+                    allowed_auths_admin none md2 md5 straight
+                    guid a123456789abcdefa123456789abcdef
+                  endlan
+                  chassis_control "%s %s"
+                  user 2 true "%s" "%s" admin 10 none md2 md5 straight
+                  user 3 true "%s" "%s" user 10 none md2 md5 straight
+                """.formatted(port, ctl, dir, USER, PASSWORD, VIEWER, VIEWER_PASSWORD));
+        Files.writeString(dir.resolve("bmc.emu"), """
+                mc_setbmc 0x20
+                mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
+                mc_enable 0x20
+                """);
+        Files.createDirectories(dir.resolve("state"));
+        Commands.Result on = Commands.run(10_000, ctl.toString(), dir.toString(), "set", "power", "1");
+        if (on.exit() != 0) {
+            throw new IOException("cannot power the test host on: " + on);
+        }
+        Process p = new ProcessBuilder("ipmi_sim", "-n", "-c", dir.resolve("lan.conf").toString(), "-f",
+                dir.resolve("bmc.emu").toString(), "-s", dir.resolve("state").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sim.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        IpmiSim sim = new IpmiSim(dir, port, p);
+        long deadline = System.nanoTime() + TestTime.scaled(Duration.ofSeconds(10)).toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                String log = Files.readString(dir.resolve("sim.log"));
+                sim.close();
+                throw new IOException("ipmi_sim exited: " + log);
+            }
+            try (IpmiSession s = IpmiSession.open(sim.target(CipherSuite.SUITE_3)
+                    .withTimeout(Duration.ofMillis(200), 1))) {
+                s.chassisStatus();
+                return sim;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(50);
+            }
+        }
+        sim.close();
+        throw new IOException("ipmi_sim did not answer within 10 s", last);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
+    public IpmiTarget target(CipherSuite suite) {
+        return IpmiTarget.of(address(), USER, PASSWORD, suite)
+                .withTimeout(TestTime.scaled(Duration.ofSeconds(1)), 4);
+    }
+
+    /** The host process's PID, or -1 when it is off. */
+    public long hostPid() throws IOException {
+        Path f = dir.resolve("host.pid");
+        if (!Files.exists(f)) {
+            return -1;
+        }
+        long pid = Long.parseLong(Files.readString(f).trim());
+        return alive(pid) ? pid : -1;
+    }
+
+    public static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The stock ipmitool, lanplus, against this simulator. */
+    public List<String> ipmitool(int suite, String... command) {
+        List<String> c = new ArrayList<>(List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", "127.0.0.1",
+                "-p", String.valueOf(port), "-U", USER, "-P", PASSWORD, "-C", String.valueOf(suite)));
+        c.addAll(List.of(command));
+        return c;
+    }
+
+    /** The host start/stop history written by the chassis control program. */
+    public String hostLog() throws IOException {
+        Path f = dir.resolve("host.log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    @Override
+    public void close() throws IOException {
+        sim.destroy();
+        try {
+            if (!sim.waitFor(3, TimeUnit.SECONDS)) {
+                sim.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long host = hostPid();
+        if (host > 0) {
+            ProcessHandle.of(host).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
