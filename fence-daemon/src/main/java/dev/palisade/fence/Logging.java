@@ -15,4 +15,11 @@ public final class Logging {
         String level = debugLevel >= 3 ? "trace" : debugLevel >= 1 ? "debug" : "info";
         Configuration.set("level", level);
     }
+
+    /** For commands that print their own report: log only at {@code level} and above (warn, error, off). */
+    public static void only(String level) {
+        if (!Configuration.isFrozen()) {
+            Configuration.set("level", level);
+        }
+    }
 }

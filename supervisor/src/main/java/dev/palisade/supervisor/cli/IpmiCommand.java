@@ -38,6 +38,7 @@ public final class IpmiCommand {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        dev.palisade.fence.Logging.only("error"); // the command prints its own report
         String host = null;
         int port = IpmiTarget.DEFAULT_PORT;
         String user = "";

@@ -33,6 +33,8 @@ public final class Palisade {
               import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
               ipmi -H HOST -U USER -P PASS [-C 3|17] chassis power status|on|off|cycle|reset|soft
                                                               IPMI v2.0 power control, ipmitool's output and exit codes
+              fence -f FILE [-o off|reboot|status] [--no-delay] NODE
+                                                              run NODE's fencing levels once, verify power off
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -57,6 +59,7 @@ public final class Palisade {
             case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "ipmi" -> IpmiCommand.run(rest, out, err);
+            case "fence" -> FenceCommand.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());

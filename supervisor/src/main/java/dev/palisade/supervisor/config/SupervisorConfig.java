@@ -32,7 +32,8 @@ public record SupervisorConfig(
         Path keyFile,
         List<SerialLink> serialLinks,
         List<UdpLink> udpLinks,
-        List<ResourceGroup> groups) {
+        List<ResourceGroup> groups,
+        FencingConfig fencing) {
 
     public static final int DEFAULT_UDP_PORT = 694;
 
@@ -62,7 +63,7 @@ public record SupervisorConfig(
         }
     }
 
-    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources");
+    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
             "initdead", "auto_failback");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
@@ -139,6 +140,7 @@ public record SupervisorConfig(
             throw new ConfigException(links.block().position(), "no heartbeat link configured",
                     "add at least one serial { } or udp { } link (two independent links are recommended)");
         }
+        FencingConfig fencing = FencingConfig.from(root);
         List<ResourceGroup> groups = new ArrayList<>();
         Optional<Section> res = top.child("resources");
         if (res.isPresent()) {
@@ -165,7 +167,7 @@ public record SupervisorConfig(
             }
         }
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, key,
-                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups));
+                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing);
     }
 
     private static UdpLink udp(Section s) throws ConfigException {
@@ -200,7 +202,7 @@ public record SupervisorConfig(
         return s.get();
     }
 
-    private static String requireKey(Section s, String key, String fix) throws ConfigException {
+    static String requireKey(Section s, String key, String fix) throws ConfigException {
         Optional<ConfigEntry> e = s.entry(key);
         if (e.isEmpty()) {
             throw new ConfigException(s.block().position(), "'" + s.path() + "' has no '" + key + "'", fix);
@@ -208,7 +210,7 @@ public record SupervisorConfig(
         return e.get().value();
     }
 
-    private static Duration duration(Section s, String key, Duration def) throws ConfigException {
+    static Duration duration(Section s, String key, Duration def) throws ConfigException {
         Optional<ConfigEntry> e = s.entry(key);
         return e.isPresent() ? Durations.parse(e.get()) : def;
     }
@@ -254,6 +256,7 @@ public record SupervisorConfig(
             }
             sb.append("}\n");
         }
+        sb.append(fencing.dump());
         return sb.toString();
     }
 }

@@ -1,0 +1,54 @@
+package dev.palisade.supervisor.fencing;
+
+import dev.palisade.drivers.agents.FenceAgent;
+import java.io.IOException;
+
+/**
+ * Any fence-agents program (fence_ipmilan, fence_apc, fence_xvm, ...) through its stdin interface: exit 0 is
+ * success; for status, 0 is on and 2 is off. The agent's own output goes into the error on failure.
+ */
+public final class AgentFenceDevice implements FenceDevice {
+    private final FenceAgent agent;
+
+    public AgentFenceDevice(FenceAgent agent) {
+        this.agent = agent;
+    }
+
+    @Override
+    public String describe() {
+        return "agent " + agent.program().getFileName();
+    }
+
+    @Override
+    public Power status() throws IOException {
+        FenceAgent.Run r = agent.run("status");
+        return switch (r.exit()) {
+            case 0 -> Power.ON;
+            case 2 -> Power.OFF;
+            default -> throw failure("status", r);
+        };
+    }
+
+    @Override
+    public void off() throws IOException {
+        act("off");
+    }
+
+    @Override
+    public void on() throws IOException {
+        act("on");
+    }
+
+    private void act(String action) throws IOException {
+        FenceAgent.Run r = agent.run(action);
+        if (r.exit() != 0) {
+            throw failure(action, r);
+        }
+    }
+
+    private IOException failure(String action, FenceAgent.Run r) {
+        String out = r.output().isEmpty() ? "" : ": " + r.output().lines().reduce((a, b) -> b).orElse("");
+        return new IOException(agent.program().getFileName() + " action=" + action
+                + (r.timedOut() ? " killed at its deadline after " + r.millis() + " ms" : " exited " + r.exit()) + out);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.palisade.supervisor.fencing;
+
+import dev.palisade.fence.agent.FenceVirtClient;
+import dev.palisade.fence.wire.RequestCode;
+import dev.palisade.fence.wire.ResponseCode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * A VM's power through a fence_virt gateway (Palisade's fence daemon or the stock fence_virtd): TCP
+ * ({@code fence_virt -T}) or multicast ({@code fence_xvm}), legacy or hardened authentication.
+ */
+public final class FenceVirtDevice implements FenceDevice {
+    private final FenceVirtClient client;
+    private final InetSocketAddress tcp;
+    private final InetAddress group;
+    private final int port;
+    private final String domain;
+
+    /** Over TCP to {@code gateway}. */
+    public static FenceVirtDevice tcp(FenceVirtClient client, InetSocketAddress gateway, String domain) {
+        return new FenceVirtDevice(client, gateway, null, gateway.getPort(), domain);
+    }
+
+    /** Over multicast to {@code group:port}, called back on this host's address {@code port}. */
+    public static FenceVirtDevice multicast(FenceVirtClient client, InetAddress group, int port, String domain) {
+        return new FenceVirtDevice(client, null, group, port, domain);
+    }
+
+    private FenceVirtDevice(FenceVirtClient client, InetSocketAddress tcp, InetAddress group, int port, String domain) {
+        this.client = client;
+        this.tcp = tcp;
+        this.group = group;
+        this.port = port;
+        this.domain = domain;
+    }
+
+    @Override
+    public String describe() {
+        return "fence_virt " + domain + (tcp != null ? " via tcp " + tcp.getHostString() + ":" + tcp.getPort()
+                : " via multicast " + group.getHostAddress() + ":" + port);
+    }
+
+    @Override
+    public Power status() throws IOException {
+        int code = request(RequestCode.STATUS);
+        if (code == ResponseCode.SUCCESS.code()) {
+            return Power.ON;
+        }
+        if (code == ResponseCode.OFF.code()) {
+            return Power.OFF;
+        }
+        throw refused("status", code);
+    }
+
+    @Override
+    public void off() throws IOException {
+        int code = request(RequestCode.OFF);
+        if (code != ResponseCode.SUCCESS.code()) {
+            throw refused("off", code);
+        }
+    }
+
+    @Override
+    public void on() throws IOException {
+        int code = request(RequestCode.ON);
+        if (code != ResponseCode.SUCCESS.code()) {
+            throw refused("on", code);
+        }
+    }
+
+    private int request(RequestCode op) throws IOException {
+        if (tcp != null) {
+            return client.tcp(tcp, op, domain).code();
+        }
+        return client.multicast(group, port, multicastCallbacks(), op, domain, Duration.ofSeconds(1)).code();
+    }
+
+    private java.util.List<FenceVirtClient.Callback> multicastCallbacks() throws IOException {
+        java.util.List<FenceVirtClient.Callback> out = new java.util.ArrayList<>();
+        for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nif.isUp() || !nif.supportsMulticast()) {
+                continue;
+            }
+            for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                if (a.getClass() == group.getClass() && !a.isLinkLocalAddress()) {
+                    out.add(new FenceVirtClient.Callback(a, nif));
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException("no interface with an address to send the multicast request from");
+        }
+        return out;
+    }
+
+    private IOException refused(String action, int code) {
+        ResponseCode rc = ResponseCode.fromCode(code);
+        return new IOException("gateway answered " + (rc != null ? rc : "code " + code) + " to " + action + " "
+                + domain + (rc == ResponseCode.PERM ? " (this node is not allowed to fence it: check groups)" : ""));
+    }
+}
