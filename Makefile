@@ -34,6 +34,7 @@ bench-deps:
 bench: deps bench-deps build
 	bash bench/fence-daemon-bench.sh
 	bash bench/membership-bench.sh
+	bash bench/ipmi-bench.sh
 
 clean:
 	$(MVN) clean

@@ -61,13 +61,14 @@ public final class IpmiSim implements AutoCloseable {
                 # ipmi_sim chassis_control program: DIR get power | set power 0|1 | set reset 1 | set shutdown 1
                 D=$1; op=$2; shift 2
                 PIDF=$D/host.pid
-                alive() { [ -f "$PIDF" ] || return 1; p=$(cat "$PIDF"); [ -r /proc/$p/stat ] &&
-                          [ "$(cut -d' ' -f3 /proc/$p/stat)" != Z ]; }
+                # shell builtins only on the status path: every client pays this per call, so keep it small
+                alive() { [ -f "$PIDF" ] || return 1; read p < "$PIDF" || return 1; [ -r /proc/$p/stat ] || return 1
+                          read s < /proc/$p/stat || return 1; s=${s##*") "}; [ "${s%% *}" != Z ]; }
                 start() { alive && return 0
                   setsid "$D/host.sh" "$D" </dev/null >/dev/null 2>&1 &
-                  i=0; while ! alive && [ $i -lt 100 ]; do sleep 0.01; i=$((i+1)); done; }
-                stop() { alive || return 0; p=$(cat "$PIDF"); kill -"$1" "$p" 2>/dev/null
-                  i=0; while alive && [ $i -lt 100 ]; do sleep 0.02; i=$((i+1)); done
+                  i=0; while ! alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done; }
+                stop() { alive || return 0; kill -"$1" "$p" 2>/dev/null
+                  i=0; while alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done
                   alive && return 1
                   echo "$(date +%s.%N) host $p stopped by SIG$1" >> "$D/host.log"; }
                 case $op in
