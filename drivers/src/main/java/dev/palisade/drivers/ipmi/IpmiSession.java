@@ -56,6 +56,11 @@ public final class IpmiSession implements AutoCloseable {
 
     /** Opens an authenticated session at the target's privilege level; the caller must close it. */
     public static IpmiSession open(IpmiTarget target) throws IOException {
+        if (target.suite().weak() && !target.weakSuiteAllowed()) {
+            throw new IpmiException(IpmiException.Kind.CIPHER_SUITE, "cipher suite " + target.suite().id()
+                    + " is refused: " + (target.suite().id() == 0 ? "it accepts any password" : "it does not encrypt")
+                    + "; use 3 or 17, or allow weak suites explicitly");
+        }
         IpmiSession s = new IpmiSession(target);
         try {
             s.handshake();
@@ -217,7 +222,7 @@ public final class IpmiSession implements AutoCloseable {
                 .putInt((int) sidm)
                 .put(new byte[] {0, 0, 0, 8, (byte) suite.authAlgorithm(), 0, 0, 0})
                 .put(new byte[] {1, 0, 0, 8, (byte) suite.integrityAlgorithm(), 0, 0, 0})
-                .put(new byte[] {2, 0, 0, 8, (byte) CipherSuite.AES_CBC_128, 0, 0, 0});
+                .put(new byte[] {2, 0, 0, 8, (byte) suite.confidentialityAlgorithm(), 0, 0, 0});
         byte[] osr = preSession(RmcpPacket.OPEN_SESSION_REQUEST, os.array(), RmcpPacket.OPEN_SESSION_RESPONSE, t);
         if (osr == null) {
             return false;
@@ -229,7 +234,7 @@ public final class IpmiSession implements AutoCloseable {
         }
         sidc = le32(osr, 8);
         if (sidc == 0 || osr[16] != suite.authAlgorithm() || osr[24] != suite.integrityAlgorithm()
-                || osr[32] != CipherSuite.AES_CBC_128) {
+                || osr[32] != suite.confidentialityAlgorithm()) {
             throw new IpmiException(IpmiException.Kind.CIPHER_SUITE, String.format(
                     "the BMC answered Open Session with algorithms %d/%d/%d (session 0x%08x), not suite %d's",
                     osr[16], osr[24], osr[32], sidc, suite.id()));
@@ -270,7 +275,7 @@ public final class IpmiSession implements AutoCloseable {
             return false;
         }
         status("RAKP 4", r4);
-        if (r4.length != 8 + suite.integrityLength() || le32(r4, 4) != sidm) {
+        if (r4.length != 8 + suite.rakp4Length() || le32(r4, 4) != sidm) {
             throw new IpmiException(IpmiException.Kind.PROTOCOL, "RAKP 4 of " + r4.length
                     + " bytes or for another console session");
         }
@@ -365,7 +370,8 @@ public final class IpmiSession implements AutoCloseable {
         byte[] iv = new byte[16];
         RANDOM.nextBytes(iv);
         try {
-            return new RmcpPacket(RmcpPacket.IPMI_MESSAGE, true, true, sidc, seq, msg).encode(keys, iv);
+            return new RmcpPacket(RmcpPacket.IPMI_MESSAGE, target.suite().encrypted(), target.suite().authenticated(),
+                    sidc, seq, msg).encode(keys, iv);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot encrypt: " + e.getMessage(), e);
         }
@@ -374,8 +380,9 @@ public final class IpmiSession implements AutoCloseable {
     private IpmiMessage.Response sessionResponse(byte[] in) {
         try {
             RmcpPacket p = RmcpPacket.decode(in, keys, target.suite());
-            if (!p.authenticated() || !p.encrypted()) {
-                drop("an unprotected packet inside the session");
+            if (p.authenticated() != target.suite().authenticated() || p.encrypted() != target.suite().encrypted()) {
+                drop("a packet without the session's protection (authenticated " + p.authenticated()
+                        + ", encrypted " + p.encrypted() + ")");
             } else if (p.sessionId() != sidm) {
                 drop(String.format("session ID 0x%08x is not ours (0x%08x)", p.sessionId(), sidm));
             } else if (p.payloadType() != RmcpPacket.IPMI_MESSAGE) {

@@ -7,10 +7,10 @@ import java.util.Arrays;
 
 /**
  * Where and how to reach one BMC: address, user, password (Kuid), optional BMC key Kg, cipher suite,
- * privilege level, and the per-exchange timeout and number of tries.
+ * privilege level, the per-exchange timeout and number of tries, and whether a weak suite (0-2) may be used.
  */
 public record IpmiTarget(InetSocketAddress bmc, String user, byte[] kuid, byte[] kg, CipherSuite suite,
-                         Privilege privilege, Duration timeout, int tries) {
+                         Privilege privilege, Duration timeout, int tries, boolean weakSuiteAllowed) {
     public static final int DEFAULT_PORT = 623;
 
     public IpmiTarget {
@@ -34,20 +34,25 @@ public record IpmiTarget(InetSocketAddress bmc, String user, byte[] kuid, byte[]
     /** A target with the usual defaults: administrator, 1 s per exchange, 4 tries (ipmitool's). */
     public static IpmiTarget of(InetSocketAddress bmc, String user, String password, CipherSuite suite) {
         return new IpmiTarget(bmc, user, RakpKeys.kuid(password), null, suite, Privilege.ADMINISTRATOR,
-                Duration.ofSeconds(1), 4);
+                Duration.ofSeconds(1), 4, false);
     }
 
     public IpmiTarget withPrivilege(Privilege p) {
-        return new IpmiTarget(bmc, user, kuid, kg, suite, p, timeout, tries);
+        return new IpmiTarget(bmc, user, kuid, kg, suite, p, timeout, tries, weakSuiteAllowed);
     }
 
     public IpmiTarget withTimeout(Duration t, int n) {
-        return new IpmiTarget(bmc, user, kuid, kg, suite, privilege, t, n);
+        return new IpmiTarget(bmc, user, kuid, kg, suite, privilege, t, n, weakSuiteAllowed);
     }
 
     public IpmiTarget withKg(byte[] key) {
         return new IpmiTarget(bmc, user, kuid, key == null ? null : Arrays.copyOf(key, 20), suite, privilege,
-                timeout, tries);
+                timeout, tries, weakSuiteAllowed);
+    }
+
+    /** Suites 0-2 are refused unless this is called: suite 0 accepts any password, 1 and 2 do not encrypt. */
+    public IpmiTarget allowingWeakSuite() {
+        return new IpmiTarget(bmc, user, kuid, kg, suite, privilege, timeout, tries, true);
     }
 
     @Override

@@ -69,7 +69,7 @@ public final class RakpKeys {
 
     /** RAKP 4's integrity check value: proves the BMC derived the same SIK. */
     public byte[] rakp4Icv(byte[] rm, byte[] sidc, byte[] guid) {
-        return Arrays.copyOf(hmac(sik, cat(rm, sidc, guid)), suite.integrityLength());
+        return Arrays.copyOf(hmac(sik, cat(rm, sidc, guid)), suite.rakp4Length());
     }
 
     /** A packet's AuthCode: HMAC-K1 over the bytes from the auth type through the next header, truncated. */
@@ -121,6 +121,9 @@ public final class RakpKeys {
     }
 
     static byte[] hmac(CipherSuite suite, byte[] key, byte[] data) {
+        if (suite.mac() == null) {
+            return new byte[0]; // RAKP-none: no codes at all (§13.28.1)
+        }
         try {
             Mac m = Mac.getInstance(suite.mac());
             m.init(new SecretKeySpec(key, suite.mac()));

@@ -100,6 +100,9 @@ public record RmcpPacket(int payloadType, boolean encrypted, boolean authenticat
             if (keys == null || suite == null) {
                 throw new PacketException("an authenticated packet before the session has keys");
             }
+            if (!suite.authenticated()) {
+                throw new PacketException("an authenticated packet in a suite " + suite.id() + " session (no integrity)");
+            }
             int pad = (4 - (len + 2) % 4) % 4;
             int next = HEADER + len + pad + 2;
             if (b.length != next + suite.integrityLength()) {

@@ -33,7 +33,7 @@ class FakeBmcSessionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(CipherSuite.class)
+    @EnumSource(value = CipherSuite.class, names = {"SUITE_3", "SUITE_17"})
     void powerOffOnAndStatus(CipherSuite suite) throws Exception {
         try (IpmiSession s = IpmiSession.open(bmc.target(suite))) {
             assertTrue(s.chassisStatus().powerOn());
@@ -49,7 +49,7 @@ class FakeBmcSessionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(CipherSuite.class)
+    @EnumSource(value = CipherSuite.class, names = {"SUITE_3", "SUITE_17"})
     void theStockIpmitoolAcceptsTheFakeSoItsLayoutsAreTheRealOnes(CipherSuite suite) throws Exception {
         List<String> c = List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", "127.0.0.1", "-p",
                 String.valueOf(bmc.port()), "-U", "fence", "-P", "fencepass", "-C", String.valueOf(suite.id()),
@@ -70,7 +70,7 @@ class FakeBmcSessionTest {
     void wrongPasswordTellsTheBmcAtOnceSoNoSessionLeaks() {
         var t = bmc.target(CipherSuite.SUITE_17);
         var wrong = new IpmiTarget(t.bmc(), t.user(), RakpKeys.kuid("guess"), null, t.suite(), t.privilege(),
-                t.timeout(), t.tries());
+                t.timeout(), t.tries(), false);
         IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(wrong));
         assertEquals(IpmiException.Kind.PASSWORD, e.kind());
         assertEquals(1, bmc.rakp3Errors(), "RAKP 3 with status 0x0F told the BMC");

@@ -13,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Against the real BMC simulator (OpenIPMI ipmi_sim, suite 3) whose chassis control starts and kills a real
@@ -92,10 +94,35 @@ class IpmiSimSessionTest {
     void wrongPasswordIsReportedAsSuch() {
         IpmiTarget t = sim.target(CipherSuite.SUITE_3);
         IpmiTarget wrong = new IpmiTarget(t.bmc(), t.user(), RakpKeys.kuid("not-the-password"), null, t.suite(),
-                t.privilege(), t.timeout(), t.tries());
+                t.privilege(), t.timeout(), t.tries(), false);
         IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(wrong));
         assertEquals(IpmiException.Kind.PASSWORD, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("wrong password for user 'fence'"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void weakSuitesOnlyWhenAllowedAndSuite0ShowsWhy(int id) throws Exception {
+        CipherSuite weak = CipherSuite.of(id);
+        IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(sim.target(weak)));
+        assertEquals(IpmiException.Kind.CIPHER_SUITE, e.kind());
+        assertTrue(e.getMessage().contains("cipher suite " + id + " is refused"), e.getMessage());
+        IpmiTarget allowed = sim.target(weak).allowingWeakSuite();
+        try (IpmiSession s = IpmiSession.open(allowed)) {
+            boolean on = s.chassisStatus().powerOn();
+            s.chassisControl(on ? ChassisControl.POWER_UP : ChassisControl.POWER_DOWN); // a no-op command, accepted
+            assertEquals(on, s.chassisStatus().powerOn());
+        }
+        IpmiTarget wrong = new IpmiTarget(allowed.bmc(), allowed.user(), RakpKeys.kuid("not-the-password"), null,
+                weak, allowed.privilege(), allowed.timeout(), allowed.tries(), true);
+        if (id == 0) {
+            try (IpmiSession s = IpmiSession.open(wrong)) {
+                s.chassisStatus(); // RAKP-none: the BMC let a wrong password in
+            }
+        } else {
+            assertEquals(IpmiException.Kind.PASSWORD, assertThrows(IpmiException.class,
+                    () -> IpmiSession.open(wrong)).kind());
+        }
     }
 
     @Test

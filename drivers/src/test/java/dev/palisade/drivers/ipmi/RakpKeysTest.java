@@ -65,7 +65,7 @@ class RakpKeysTest {
     }
 
     @ParameterizedTest
-    @EnumSource(CipherSuite.class)
+    @EnumSource(value = CipherSuite.class, names = {"SUITE_3", "SUITE_17"})
     void rakpCodesAndSessionKeysMatchTheCapture(CipherSuite suite) throws Exception {
         Session s = session(suite);
         byte[] kuid = RakpKeys.kuid("fencepass");
@@ -117,7 +117,7 @@ class RakpKeysTest {
     }
 
     @ParameterizedTest
-    @EnumSource(CipherSuite.class)
+    @EnumSource(value = CipherSuite.class, names = {"SUITE_3", "SUITE_17"})
     void encryptionRoundTripsAndTamperingIsCaught(CipherSuite suite) throws Exception {
         Session s = session(suite);
         RakpKeys keys = new RakpKeys(suite, RakpKeys.kuid("fencepass"), null, new byte[16], new byte[16], 0x14, "fence");

@@ -21,7 +21,7 @@ class RmcpPacketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(CipherSuite.class)
+    @EnumSource(value = CipherSuite.class, names = {"SUITE_3", "SUITE_17"})
     void capturedSessionsDecodeAndReencode(CipherSuite suite) throws Exception {
         RakpKeysTest.Session s = RakpKeysTest.session(suite);
         RakpKeys keys = keysOf(s, suite);

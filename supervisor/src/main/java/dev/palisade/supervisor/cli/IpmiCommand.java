@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * {@code palisade ipmi -H host [-p port] -U user (-P pass | -f file | -E) [-C 3|17] [-L level] [-k kg | -y hex]
- * [-N seconds] [-R tries] chassis power status|on|off|cycle|reset|soft|diag}: what
+ * [-N seconds] [-R tries] [--allow-weak-cipher-suite] chassis power status|on|off|cycle|reset|soft|diag}: what
  * {@code ipmitool -I lanplus} prints for those commands, on the same streams, with the same exit codes
  * (0 done, 1 failed), so scripts can switch. A failure adds one line saying precisely what went wrong
  * before ipmitool's own message.
@@ -29,6 +29,7 @@ public final class IpmiCommand {
     static final String SESSION_FAILED = "Error: Unable to establish IPMI v2 / RMCP+ session";
     static final String USAGE = "usage: palisade ipmi [-I lanplus] -H HOST [-p PORT] -U USER (-P PASSWORD | -f FILE | -E)"
             + " [-C 3|17] [-L USER|OPERATOR|ADMINISTRATOR] [-k KG | -y HEXKG] [-N SECONDS] [-R TRIES]"
+            + " [--allow-weak-cipher-suite]"
             + " chassis power status|on|off|cycle|reset|soft|diag";
     private static final Map<String, ChassisControl> CONTROLS = Map.of("on", ChassisControl.POWER_UP,
             "off", ChassisControl.POWER_DOWN, "cycle", ChassisControl.POWER_CYCLE, "reset", ChassisControl.HARD_RESET,
@@ -48,10 +49,15 @@ public final class IpmiCommand {
         byte[] kg = null;
         double timeout = 1;
         int tries = 4;
+        boolean weak = false;
         int i = 0;
         try {
             for (; i < args.length && args[i].startsWith("-"); i++) {
                 String a = args[i];
+                if (a.equals("--allow-weak-cipher-suite")) {
+                    weak = true;
+                    continue;
+                }
                 if (a.equals("-E")) {
                     password = System.getenv("IPMI_PASSWORD");
                     if (password == null) {
@@ -130,14 +136,19 @@ public final class IpmiCommand {
         }
         CipherSuite cs = CipherSuite.of(suite);
         if (cs == null) {
-            err.println("Error: cipher suite " + suite + " is refused: palisade speaks suites 3 and 17 only"
-                    + " (suites 0-2 authenticate or encrypt too little to fence with)");
+            err.println("Error: cipher suite " + suite + " is not supported: palisade speaks suites 3 and 17"
+                    + " (and 0, 1, 2 with --allow-weak-cipher-suite)");
+            return 1;
+        }
+        if (cs.weak() && !weak) {
+            err.println("Error: cipher suite " + suite + " is refused: " + (suite == 0 ? "it accepts any password"
+                    : "it does not encrypt") + "; use -C 3 or -C 17, or add --allow-weak-cipher-suite");
             return 1;
         }
         IpmiTarget target;
         try {
             target = new IpmiTarget(new InetSocketAddress(host, port), user, RakpKeys.kuid(password), null, cs, priv,
-                    Duration.ofMillis((long) (timeout * 1000)), tries).withKg(kg);
+                    Duration.ofMillis((long) (timeout * 1000)), tries, weak).withKg(kg);
         } catch (IllegalArgumentException e) {
             err.println("Error: " + e.getMessage());
             return 1;

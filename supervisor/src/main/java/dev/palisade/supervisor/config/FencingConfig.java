@@ -43,7 +43,8 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
 
     /** {@code type = "ipmi"}: the node's BMC, natively. Exactly one of password / password_file. */
     public record Ipmi(String host, int port, String user, String password, String passwordFile, String kgFile,
-                       int cipherSuite, String privilege, Duration timeout, int retries, ConfigPosition position)
+                       int cipherSuite, boolean allowWeakSuite, String privilege, Duration timeout, int retries,
+                       ConfigPosition position)
             implements DeviceSpec {
     }
 
@@ -58,7 +59,7 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
     }
 
     private static final Set<String> IPMI_KEYS = Set.of("type", "host", "port", "user", "password", "password_file",
-            "kg_file", "cipher_suite", "privilege", "timeout", "retries");
+            "kg_file", "cipher_suite", "allow_weak_cipher_suite", "privilege", "timeout", "retries");
     private static final Set<String> VIRT_KEYS = Set.of("type", "mode", "address", "port", "key_file", "hash", "auth",
             "domain", "timeout");
 
@@ -135,6 +136,9 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
                             kv(sb, 4, "kg_file", i.kgFile());
                         }
                         kv(sb, 4, "cipher_suite", String.valueOf(i.cipherSuite()));
+                        if (i.allowWeakSuite()) {
+                            kv(sb, 4, "allow_weak_cipher_suite", "yes");
+                        }
                         kv(sb, 4, "privilege", i.privilege());
                         kv(sb, 4, "timeout", Durations.format(i.timeout()));
                         kv(sb, 4, "retries", String.valueOf(i.retries()));
@@ -188,18 +192,19 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
                     throw new ConfigException(at, "an ipmi device needs exactly one of password, password_file",
                             "prefer password_file = \"/etc/palisade/pf2.ipmi\"; (mode 0600, the password on its first line)");
                 }
-                String given = d.string("cipher_suite", "3");
-                if (given.matches("[0-2]")) {
-                    throw new ConfigException(d.positionOf("cipher_suite"), "cipher suite " + given + " is refused: "
-                            + (given.equals("0") ? "it accepts any password" : "it does not encrypt"),
-                            "use cipher_suite = \"3\"; (HMAC-SHA1, AES) or \"17\"; (HMAC-SHA256, AES)");
+                String suite = d.choice("cipher_suite", "3", "0", "1", "2", "3", "17");
+                boolean weak = d.choice("allow_weak_cipher_suite", "no", "yes", "no").equals("yes");
+                if (suite.matches("[0-2]") && !weak) {
+                    throw new ConfigException(d.positionOf("cipher_suite"), "cipher suite " + suite + " is refused: "
+                            + (suite.equals("0") ? "it accepts any password" : "it does not encrypt"),
+                            "use cipher_suite = \"3\"; (HMAC-SHA1, AES) or \"17\"; (HMAC-SHA256, AES); only if the"
+                                    + " BMC offers nothing better, add allow_weak_cipher_suite = \"yes\";");
                 }
-                String suite = d.choice("cipher_suite", "3", "3", "17");
                 return new FencingConfig.Ipmi(SupervisorConfig.requireKey(d, "host", "add host = \"10.0.0.12\";"),
                         d.integer("port", 623, 1, 65535),
                         SupervisorConfig.requireKey(d, "user", "add user = \"fence\";"),
                         d.string("password", null), d.string("password_file", null), d.string("kg_file", null),
-                        Integer.parseInt(suite), d.choice("privilege", "administrator", "operator", "administrator"),
+                        Integer.parseInt(suite), weak, d.choice("privilege", "administrator", "operator", "administrator"),
                         SupervisorConfig.duration(d, "timeout", Duration.ofSeconds(1)), d.integer("retries", 4, 1, 20), at);
             }
             case "fence_virt" -> {

@@ -60,7 +60,7 @@ public final class FencePlans {
         InetAddress host = Section.parseLiteral(i.host());
         InetSocketAddress bmc = host != null ? new InetSocketAddress(host, i.port()) : new InetSocketAddress(i.host(), i.port());
         return new IpmiTarget(bmc, i.user(), RakpKeys.kuid(password), null, CipherSuite.of(i.cipherSuite()),
-                Privilege.parse(i.privilege()), i.timeout(), i.retries()).withKg(kg);
+                Privilege.parse(i.privilege()), i.timeout(), i.retries(), i.allowWeakSuite()).withKg(kg);
     }
 
     private static FenceDevice fenceVirt(FencingConfig.FenceVirt v) throws IOException {

@@ -82,6 +82,14 @@ class IpmiCommandParityTest {
                 new String[] {"chassis", "power", "bogus"},
                 new String[] {"chassis", "power"})) {
             same(o, cmd);
+            if (cmd.length == 3 && cmd[2].equals("cycle")) {
+                // ipmi_sim powers back on at its next 1-second tick; let it settle so later reads agree
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && sim.hostPid() <= 0) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(1200);
+            }
         }
         assertTrue(sim.hostLog().contains("stopped by SIGKILL") && sim.hostLog().contains("stopped by SIGTERM"),
                 sim.hostLog());
@@ -95,6 +103,22 @@ class IpmiCommandParityTest {
         List<String> viewer = new ArrayList<>(common(IpmiSim.VIEWER, IpmiSim.VIEWER_PASSWORD, "3"));
         viewer.addAll(List.of("-L", "USER"));
         same(viewer, "chassis", "power", "off");
+    }
+
+    @Test
+    void weakSuitesWhenAllowedPrintTheSame() throws Exception {
+        for (String suite : List.of("0", "1", "2")) {
+            List<String> o = common(IpmiSim.USER, IpmiSim.PASSWORD, suite);
+            Commands.Result theirs = ipmitool(o, "chassis", "power", "status");
+            List<String> allowed = new ArrayList<>(List.of("--allow-weak-cipher-suite"));
+            allowed.addAll(o);
+            Commands.Result mine = ours(allowed, "chassis", "power", "status");
+            assertEquals(theirs.stdout(), mine.stdout(), "suite " + suite + ": " + mine);
+            assertEquals(theirs.exit(), mine.exit());
+            Commands.Result refused = ours(o, "chassis", "power", "status");
+            assertEquals(1, refused.exit());
+            assertTrue(refused.stderr().contains("add --allow-weak-cipher-suite"), refused.toString());
+        }
     }
 
     @Test

@@ -72,6 +72,8 @@ class FencingConfigTest {
                 .contains("cipher suite 0 is refused: it accepts any password"));
         assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"ipmi\"; host = \"h\"; user = \"u\"; password = \"p\"; cipher_suite = \"2\"; } } } }")
                 .contains("it does not encrypt"));
+        assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"ipmi\"; host = \"h\"; user = \"u\"; password = \"p\"; cipher_suite = \"7\"; } } } }")
+                .contains("use one of: 0, 1, 2, 3, 17"));
         assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"ilo\"; } } } }").contains("ipmi, fence_virt, agent"));
         assertTrue(error("fencing { node { name = \"a\"; } }").contains("has no fencing level"));
         assertTrue(error("fencing { node { name = \"a\"; level { } } }").contains("a fencing level without devices"));
@@ -85,6 +87,16 @@ class FencingConfigTest {
                 .contains("'hash' is a legacy setting"));
         assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"ipmi\"; hots = \"h\"; } } } }")
                 .contains("hots"));
+    }
+
+    @Test
+    void aWeakSuiteNeedsItsOwnYes() throws Exception {
+        FencingConfig c = read("fencing { node { name = \"a\"; level { device { type = \"ipmi\"; host = \"h\";"
+                + " user = \"u\"; password = \"p\"; cipher_suite = \"2\"; allow_weak_cipher_suite = \"yes\"; } } } }");
+        FencingConfig.Ipmi i = (FencingConfig.Ipmi) c.nodes().get(0).levels().get(0).get(0);
+        assertEquals(2, i.cipherSuite());
+        assertTrue(i.allowWeakSuite());
+        assertEquals(c.dump(), read(c.dump()).dump());
     }
 
     @Test

@@ -160,7 +160,7 @@ class FencingAcceptanceTest {
     private void powerOn() throws Exception {
         if (sim.hostPid() <= 0) {
             FencePlans.device(new FencingConfig.Ipmi("127.0.0.1", sim.port(), IpmiSim.USER, IpmiSim.PASSWORD, null,
-                    null, 3, "administrator", Duration.ofSeconds(1), 4, null)).on();
+                    null, 3, false, "administrator", Duration.ofSeconds(1), 4, null)).on();
         }
     }
 }
