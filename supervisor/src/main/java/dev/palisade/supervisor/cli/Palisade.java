@@ -35,6 +35,7 @@ public final class Palisade {
                                                               IPMI v2.0 power control, ipmitool's output and exit codes
               fence -f FILE [-o off|reboot|status] [--no-delay] NODE
                                                               run NODE's fencing levels once, verify power off
+              vrrp -f FILE                                    run only the VRRP instances and log every state change
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -60,6 +61,7 @@ public final class Palisade {
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "ipmi" -> IpmiCommand.run(rest, out, err);
             case "fence" -> FenceCommand.run(rest, out, err);
+            case "vrrp" -> dev.palisade.supervisor.vrrp.VrrpMain.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());

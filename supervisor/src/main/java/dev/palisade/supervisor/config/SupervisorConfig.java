@@ -33,7 +33,8 @@ public record SupervisorConfig(
         List<SerialLink> serialLinks,
         List<UdpLink> udpLinks,
         List<ResourceGroup> groups,
-        FencingConfig fencing) {
+        FencingConfig fencing,
+        VrrpConfig vrrp) {
 
     public static final int DEFAULT_UDP_PORT = 694;
 
@@ -63,7 +64,7 @@ public record SupervisorConfig(
         }
     }
 
-    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing");
+    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
             "initdead", "auto_failback");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
@@ -141,6 +142,7 @@ public record SupervisorConfig(
                     "add at least one serial { } or udp { } link (two independent links are recommended)");
         }
         FencingConfig fencing = FencingConfig.from(root);
+        VrrpConfig vrrp = VrrpConfig.from(root);
         List<ResourceGroup> groups = new ArrayList<>();
         Optional<Section> res = top.child("resources");
         if (res.isPresent()) {
@@ -167,7 +169,7 @@ public record SupervisorConfig(
             }
         }
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, key,
-                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing);
+                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp);
     }
 
     private static UdpLink udp(Section s) throws ConfigException {
@@ -257,6 +259,7 @@ public record SupervisorConfig(
             sb.append("}\n");
         }
         sb.append(fencing.dump());
+        sb.append(vrrp.dump());
         return sb.toString();
     }
 }

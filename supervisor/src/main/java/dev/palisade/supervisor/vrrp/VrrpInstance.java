@@ -1,0 +1,275 @@
+package dev.palisade.supervisor.vrrp;
+
+import dev.palisade.drivers.net.Announcer;
+import dev.palisade.drivers.net.IpRawSocket;
+import dev.palisade.drivers.net.Rtnetlink;
+import dev.palisade.supervisor.config.VrrpConfig;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.tinylog.Logger;
+
+/**
+ * One running VRRP instance: the {@link VrrpMachine} on its own thread, fed by a raw protocol-112 socket
+ * and its timers, adding and removing the virtual addresses through rtnetlink and announcing them. The
+ * supervisor drives the priority through {@link #priority(int)} and {@link #release()}; every state change
+ * is logged with its reason and handed to the listener. Malformed adverts are dropped and counted by kind.
+ */
+public final class VrrpInstance implements AutoCloseable {
+    /** How often the loop looks at commands from other threads when nothing else wakes it. */
+    private static final long POLL_NANOS = 5_000_000;
+
+    private final VrrpConfig.Instance config;
+    private final IpRawSocket socket;
+    private final Rtnetlink netlink;
+    private final Announcer announcer;
+    private final InetAddress primary;
+    private final InetAddress group;
+    private final VrrpMachine machine;
+    private final ScheduledExecutorService announcements;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Map<VrrpPacket.Defect, AtomicLong> dropped = new EnumMap<>(VrrpPacket.Defect.class);
+    private final AtomicLong received = new AtomicLong();
+    private final Consumer<String> listener;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile VrrpMachine.State state = VrrpMachine.State.INITIALIZE;
+
+    private VrrpInstance(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
+        this.config = config;
+        this.listener = listener;
+        boolean v6 = config.ipv6();
+        List<InetAddress> vipAddrs = config.vips().stream().map(VrrpConfig.Vip::address).toList();
+        this.primary = config.source() != null ? config.source() : IpRawSocket.primaryAddress(config.iface(), v6, vipAddrs);
+        this.group = InetAddress.getByName(v6 ? VrrpPacket.GROUP_V6 : VrrpPacket.GROUP_V4);
+        this.socket = IpRawSocket.open(config.iface(), v6, VrrpPacket.PROTOCOL, v6 ? null : primary, group);
+        this.netlink = Rtnetlink.open();
+        this.announcer = Announcer.open(config.iface());
+        for (VrrpPacket.Defect d : VrrpPacket.Defect.values()) {
+            dropped.put(d, new AtomicLong());
+        }
+        this.announcements = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vrrp-" + config.name() + "-announce");
+            t.setDaemon(true);
+            return t;
+        });
+        this.machine = new VrrpMachine(new VrrpMachine.Settings(config.version(), config.advertIntervalCs(),
+                config.preempt(), config.preemptDelay().toNanos(), primary), config.priority(), new Effects());
+        this.thread = new Thread(this::loop, "vrrp-" + config.name());
+        thread.setDaemon(true);
+    }
+
+    /** Opens the sockets and starts the instance (state Backup, or Master at once when priority is 255). */
+    public static VrrpInstance start(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
+        VrrpInstance i = new VrrpInstance(config, listener);
+        i.thread.start();
+        return i;
+    }
+
+    public VrrpMachine.State state() {
+        return state;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /** Adverts dropped so far, by what was wrong with them. */
+    public Map<VrrpPacket.Defect, Long> dropped() {
+        Map<VrrpPacket.Defect, Long> out = new EnumMap<>(VrrpPacket.Defect.class);
+        dropped.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    public long received() {
+        return received.get();
+    }
+
+    /** Sets the priority the instance advertises and elects with (1-254; 255 claims ownership). */
+    public void priority(int p) {
+        commands.add(() -> machine.priority(p, System.nanoTime()));
+    }
+
+    /** Gives up mastership now (priority 0 sent) and never takes it until {@link #priority(int)} raises it again. */
+    public void release() {
+        priority(0);
+    }
+
+    private void loop() {
+        machine.handle(VrrpMachine.Event.STARTUP, System.nanoTime(), null, null);
+        try {
+            while (running) {
+                Runnable c;
+                while ((c = commands.poll()) != null) {
+                    c.run();
+                }
+                long now = System.nanoTime();
+                machine.tick(now);
+                long wait = Math.min(machine.nextDeadline() - System.nanoTime(), POLL_NANOS);
+                IpRawSocket.Datagram d = socket.receive(Math.max(1, wait / 1_000_000));
+                if (d != null) {
+                    advert(d);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (running) {
+                Logger.error(e, "VRRP {}: stopped by an error", config.name());
+            }
+        } finally {
+            machine.handle(VrrpMachine.Event.SHUTDOWN, System.nanoTime(), null, null);
+            stopped.countDown();
+        }
+    }
+
+    private void advert(IpRawSocket.Datagram d) {
+        if (d.source().equals(primary)) {
+            return; // our own, looped back by a unicast peer list that includes us
+        }
+        VrrpPacket p;
+        try {
+            p = VrrpPacket.decode(d.payload(), d.source(), d.destination(), d.ttl(), config.ipv6());
+            if (p.vrid() != config.vrid()) {
+                throw new VrrpPacket.DecodeException(VrrpPacket.Defect.VRID, "VRID " + p.vrid());
+            }
+            if (p.version() != config.version()) {
+                throw new VrrpPacket.DecodeException(VrrpPacket.Defect.VERSION, "version " + p.version()
+                        + ", configured " + config.version());
+            }
+            if (p.version() == 2 && p.interval() * 100 != config.advertIntervalCs()) {
+                throw new VrrpPacket.DecodeException(VrrpPacket.Defect.INTERVAL, "advert interval " + p.interval()
+                        + " s, configured " + config.advertIntervalCs() / 100 + " s");
+            }
+            if (p.version() == 2 && !authOk(p)) {
+                throw new VrrpPacket.DecodeException(VrrpPacket.Defect.AUTH, "authentication type " + p.authType()
+                        + " or password does not match");
+            }
+        } catch (VrrpPacket.DecodeException e) {
+            long n = dropped.get(e.defect()).incrementAndGet();
+            if (e.defect() != VrrpPacket.Defect.VRID) {
+                Logger.warn("VRRP {}: dropped an advert from {} ({}; {} so far): {}", config.name(),
+                        d.source().getHostAddress(), e.defect(), n, e.getMessage());
+            }
+            return;
+        }
+        received.incrementAndGet();
+        machine.handle(VrrpMachine.Event.ADVERT, System.nanoTime(), p, d.source());
+    }
+
+    private boolean authOk(VrrpPacket p) {
+        if (config.authPass() == null) {
+            return p.authType() == 0;
+        }
+        return p.authType() == 1 && java.util.Arrays.equals(p.authData(), authData());
+    }
+
+    private byte[] authData() {
+        return config.authPass() == null ? new byte[8]
+                : java.util.Arrays.copyOf(config.authPass().getBytes(StandardCharsets.US_ASCII), 8);
+    }
+
+    private final class Effects implements VrrpMachine.Effects {
+        @Override
+        public void sendAdvert(int priority) {
+            List<InetAddress> addrs = config.vips().stream().map(VrrpConfig.Vip::address).toList();
+            int interval = config.version() == 2 ? config.advertIntervalCs() / 100 : config.advertIntervalCs();
+            VrrpPacket p = new VrrpPacket(config.version(), config.vrid(), priority, interval,
+                    config.authPass() != null ? 1 : 0, authData(), addrs);
+            List<InetAddress> to = config.unicastPeers().isEmpty() ? List.of(group) : config.unicastPeers();
+            for (InetAddress dst : to) {
+                try {
+                    socket.send(dst, p.encode(primary, dst));
+                } catch (IOException e) {
+                    Logger.warn("VRRP {}: advert to {} not sent: {}", config.name(), dst.getHostAddress(), e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void becomeMaster() {
+            for (VrrpConfig.Vip v : config.vips()) {
+                try {
+                    netlink.add(config.iface(), v.address(), v.prefix());
+                } catch (IOException e) {
+                    Logger.error("VRRP {}: {}", config.name(), e.getMessage());
+                }
+            }
+            announceRepeatedly();
+        }
+
+        @Override
+        public void stopBeingMaster() {
+            for (VrrpConfig.Vip v : config.vips()) {
+                try {
+                    netlink.delete(config.iface(), v.address(), v.prefix());
+                } catch (IOException e) {
+                    Logger.error("VRRP {}: {}", config.name(), e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void announce() {
+            announceRepeatedly();
+        }
+
+        @Override
+        public void transition(VrrpMachine.State from, VrrpMachine.State to, String reason) {
+            state = to;
+            String line = "VRRP " + config.name() + " (VRID " + config.vrid() + " on " + config.iface() + ", priority "
+                    + machine.priority() + "): " + from + " -> " + to + ": " + reason;
+            Logger.info(line);
+            listener.accept(line);
+        }
+    }
+
+    private void announceRepeatedly() {
+        List<InetAddress> addrs = new ArrayList<>(config.vips().stream().map(VrrpConfig.Vip::address).toList());
+        Runnable once = () -> {
+            for (InetAddress a : addrs) {
+                try {
+                    if (a instanceof Inet4Address v4) {
+                        announcer.gratuitousArp(v4, config.garpReply());
+                    } else {
+                        announcer.unsolicitedNa(a, true);
+                    }
+                } catch (IOException e) {
+                    Logger.warn("VRRP {}: announcing {}: {}", config.name(), a.getHostAddress(), e.getMessage());
+                }
+            }
+        };
+        once.run();
+        for (int i = 1; i < config.garpRepeat(); i++) {
+            announcements.schedule(once, config.garpInterval().toNanos() * i, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Graceful stop: as Master, sends priority 0 (the peer takes over at once) and removes the addresses. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            if (!stopped.await(2, TimeUnit.SECONDS)) {
+                Logger.warn("VRRP {}: loop did not stop within 2 s", config.name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        announcements.shutdownNow();
+        socket.close();
+        netlink.close();
+        announcer.close();
+    }
+}
