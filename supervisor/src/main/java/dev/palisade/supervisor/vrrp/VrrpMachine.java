@@ -56,9 +56,9 @@ public final class VrrpMachine {
     private long adverAt = NEVER;
     private long preemptAllowedAt;
 
-    public VrrpMachine(Settings settings, int priority, Effects effects) {
+    public VrrpMachine(Settings settings, int initialPriority, Effects effects) {
         this.settings = settings;
-        this.priority = priority;
+        this.priority = initialPriority;
         this.effects = effects;
         this.masterAdverCs = settings.adverIntervalCs();
         for (State s : State.values()) {
@@ -74,6 +74,8 @@ public final class VrrpMachine {
         on(State.BACKUP, Event.PRIORITY, (now, a, f) -> {
             if (priority == 255) {
                 becomeMaster(now, "priority raised to 255: address owner");
+            } else {
+                masterDownAt = now + masterDownInterval(); // the skew changed with the priority
             }
         });
         on(State.MASTER, Event.SHUTDOWN, (now, a, f) -> {
