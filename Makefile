@@ -35,6 +35,7 @@ bench: deps bench-deps build
 	bash bench/fence-daemon-bench.sh
 	bash bench/membership-bench.sh
 	bash bench/ipmi-bench.sh
+	bash bench/vrrp-bench.sh
 
 clean:
 	$(MVN) clean

@@ -22,18 +22,18 @@ import java.util.concurrent.TimeUnit;
  * Runs keepalived or our VRRP in a node, "kills a node" (daemon SIGKILL and its link down, as a power loss
  * looks from the wire), and watches the virtual address with ARP from the observer.
  */
-final class VrrpLan implements AutoCloseable {
-    static final String VIP = "10.99.0.100";
-    final String bridge;
-    final String n1;
-    final String n2;
-    final String obs;
-    final Path dir;
+public final class VrrpLan implements AutoCloseable {
+    public static final String VIP = "10.99.0.100";
+    public final String bridge;
+    public final String n1;
+    public final String n2;
+    public final String obs;
+    public final Path dir;
     private final List<Daemon> daemons = new ArrayList<>();
 
     /** A daemon this test started: stopped by its own PID (and keepalived's VRRP child from its pid file). */
-    static final class Daemon {
-        final Process process;
+    public static final class Daemon {
+        public final Process process;
         final Path childPidFile;
         final Path log;
 
@@ -43,7 +43,7 @@ final class VrrpLan implements AutoCloseable {
             this.log = log;
         }
 
-        void kill9() throws IOException, InterruptedException {
+        public void kill9() throws IOException, InterruptedException {
             if (childPidFile != null && Files.exists(childPidFile)) {
                 long child = Long.parseLong(Files.readString(childPidFile).trim());
                 ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
@@ -52,11 +52,11 @@ final class VrrpLan implements AutoCloseable {
             process.waitFor(5, TimeUnit.SECONDS);
         }
 
-        void term() throws InterruptedException {
+        public void term() throws InterruptedException {
             process.destroy();
         }
 
-        String log() throws IOException {
+        public String log() throws IOException {
             return Files.exists(log) ? Files.readString(log) : "";
         }
     }
@@ -69,7 +69,7 @@ final class VrrpLan implements AutoCloseable {
         this.dir = dir;
     }
 
-    static VrrpLan create(Path dir) throws Exception {
+    public static VrrpLan create(Path dir) throws Exception {
         VrrpLan lan = new VrrpLan(String.valueOf(ProcessHandle.current().pid()), dir);
         try {
             for (String ns : List.of(lan.bridge, lan.n1, lan.n2, lan.obs)) {
@@ -104,19 +104,19 @@ final class VrrpLan implements AutoCloseable {
         }
     }
 
-    String mac(String ns) throws IOException, InterruptedException {
+    public String mac(String ns) throws IOException, InterruptedException {
         String out = Commands.run(5000, "ip", "-n", ns, "-o", "link", "show", "eth0").stdout();
         int at = out.indexOf("link/ether ");
         return out.substring(at + 11, at + 28);
     }
 
-    boolean hasVip(String ns) throws IOException, InterruptedException {
+    public boolean hasVip(String ns) throws IOException, InterruptedException {
         return Commands.run(5000, "ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "eth0").stdout()
                 .contains(" " + VIP + "/");
     }
 
     /** Runs {@code work} on a thread inside namespace {@code ns}; threads it starts stay there too. */
-    static <T> T inside(String ns, Callable<T> work) throws Exception {
+    public static <T> T inside(String ns, Callable<T> work) throws Exception {
         FutureTask<T> task = new FutureTask<>(() -> {
             NetNamespace.enter(ns);
             return work.call();
@@ -130,12 +130,12 @@ final class VrrpLan implements AutoCloseable {
         }
     }
 
-    ArpProbe observe() throws Exception {
+    public ArpProbe observe() throws Exception {
         return inside(obs, () -> ArpProbe.start("eth0", (Inet4Address) InetAddress.getByName("10.99.0.3"),
                 (Inet4Address) InetAddress.getByName(VIP), 10));
     }
 
-    Daemon keepalived(String ns, int version, String advert, int priority) throws IOException {
+    public Daemon keepalived(String ns, int version, String advert, int priority) throws IOException {
         String tag = ns + "-ka";
         Path conf = dir.resolve(tag + ".conf");
         Files.writeString(conf, """
@@ -170,7 +170,7 @@ final class VrrpLan implements AutoCloseable {
         return d;
     }
 
-    Daemon ours(String ns, int version, String advert, int priority) throws IOException {
+    public Daemon ours(String ns, int version, String advert, int priority) throws IOException {
         String tag = ns + "-palisade";
         Path conf = dir.resolve(tag + ".conf");
         Files.writeString(conf, """
@@ -191,7 +191,7 @@ final class VrrpLan implements AutoCloseable {
         return d;
     }
 
-    Daemon lastKeepalived() {
+    public Daemon lastKeepalived() {
         for (int i = daemons.size() - 1; i >= 0; i--) {
             if (daemons.get(i).childPidFile != null) {
                 return daemons.get(i);
@@ -201,13 +201,13 @@ final class VrrpLan implements AutoCloseable {
     }
 
     /** The node dies: its daemon is killed and its cable pulled; what it left configured stays behind. */
-    void die(String ns, Daemon d) throws Exception {
+    public void die(String ns, Daemon d) throws Exception {
         d.kill9();
         ip("-n", ns, "link", "set", "eth0", "down");
     }
 
     /** The node comes back clean: cable in, no virtual address left over. */
-    void revive(String ns) throws Exception {
+    public void revive(String ns) throws Exception {
         Commands.run(5000, "ip", "-n", ns, "addr", "del", VIP + "/24", "dev", "eth0");
         ip("-n", ns, "link", "set", "eth0", "up");
     }
