@@ -69,7 +69,9 @@ public final class IpRawSocket implements AutoCloseable {
             Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_BINDTODEVICE, dev, dev.length);
             Libc.setInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, 1 << 20);
             if (ipv6) {
-                Libc.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_CHECKSUM, 6);
+                if (protocol != Libc.IPPROTO_ICMPV6) { // ICMPv6 checksums are always the kernel's
+                    Libc.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_CHECKSUM, 6);
+                }
                 Libc.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_RECVHOPLIMIT, 1);
                 Libc.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_RECVPKTINFO, 1);
                 Libc.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_MULTICAST_IF, ifindex);

@@ -91,6 +91,18 @@ class FakeBmcSessionTest {
     }
 
     @Test
+    void aBmcKeyIsUsedWhenConfiguredAndItsAbsenceIsNamed() throws Exception {
+        byte[] kg = "bmc-key-0123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        bmc.kg(kg);
+        try (IpmiSession s = IpmiSession.open(bmc.target(CipherSuite.SUITE_17).withKg(kg))) {
+            assertTrue(s.chassisStatus().powerOn());
+        }
+        IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(bmc.target(CipherSuite.SUITE_3)));
+        assertEquals(IpmiException.Kind.BMC_KEY, e.kind());
+        assertTrue(e.getMessage().contains("(none is configured)"), e.getMessage());
+    }
+
+    @Test
     void noFreeSessionSlot() {
         bmc.slots(0);
         IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(bmc.target(CipherSuite.SUITE_17)));

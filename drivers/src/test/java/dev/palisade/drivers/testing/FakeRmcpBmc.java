@@ -60,6 +60,7 @@ public final class FakeRmcpBmc implements AutoCloseable {
     private final String user;
     private final byte[] kuid;
     private final int userMaxPrivilege;
+    private volatile byte[] kg;
     private final DatagramSocket socket;
     private final Thread thread;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
@@ -119,6 +120,11 @@ public final class FakeRmcpBmc implements AutoCloseable {
 
     public void fault(Fault f) {
         fault = f;
+    }
+
+    /** Sets a BMC key (Kg): session keys then derive from it, as on a BMC with "bmc key" configured. */
+    public void kg(byte[] key) {
+        kg = key == null ? null : java.util.Arrays.copyOf(key, 20);
     }
 
     public void slots(int n) {
@@ -261,7 +267,7 @@ public final class FakeRmcpBmc implements AutoCloseable {
         }
         byte[] code = RakpKeys.rakp2Hmac(s.suite, kuid, leBytes(s.sidm), leBytes(s.sidc), s.rm, s.rc, GUID, s.role,
                 s.user);
-        s.keys = new RakpKeys(s.suite, kuid, null, s.rm, s.rc, s.role, s.user);
+        s.keys = new RakpKeys(s.suite, kuid, kg, s.rm, s.rc, s.role, s.user);
         preSession(RmcpPacket.RAKP_2, le(40 + code.length).put(p[0]).put((byte) 0).putShort((short) 0)
                 .putInt((int) s.sidm).put(s.rc).put(GUID).put(code).array(), from);
     }

@@ -63,9 +63,24 @@ class VrrpPriorityAndIpv6Test {
                 await(() -> b.received() > 3, "the backup hears the master's IPv6 adverts");
                 assertFalse(has(lan.n2, "-6", vip));
 
+                dev.palisade.drivers.net.IpRawSocket icmp = VrrpLan.inside(lan.obs, () ->
+                        dev.palisade.drivers.net.IpRawSocket.open("eth0", true, 58, null, InetAddress.getByName("ff02::1")));
                 long t0 = System.nanoTime();
                 a.release();
                 await(() -> b.state() == VrrpMachine.State.MASTER && has(lan.n2, "-6", vip), "released to the peer");
+                try (icmp) {
+                    // RFC 4861 §7.2.6: unsolicited NA to all-nodes, hop limit 255, router and override set, target = VIP
+                    boolean seen = false;
+                    long until = System.nanoTime() + 2_000_000_000L;
+                    while (!seen && System.nanoTime() < until) {
+                        dev.palisade.drivers.net.IpRawSocket.Datagram d = icmp.receive(200);
+                        seen = d != null && d.payload().length >= 24 && (d.payload()[0] & 0xff) == 136
+                                && (d.payload()[4] & 0xe0) == 0xa0 && d.ttl() == 255
+                                && InetAddress.getByAddress(java.util.Arrays.copyOfRange(d.payload(), 8, 24))
+                                .equals(InetAddress.getByName(vip));
+                    }
+                    assertTrue(seen, "the observer saw the new master's unsolicited neighbor advertisement");
+                }
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 assertTrue(ms < 361, "release is a handover at skew time, not a master-down wait: " + ms + " ms");
                 Thread.sleep(500);
