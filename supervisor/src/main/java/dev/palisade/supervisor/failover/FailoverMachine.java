@@ -11,12 +11,14 @@ import java.util.Map;
  *
  * <p>Safety rules that never bend:
  * <ul>
- * <li>Resources start only when the peer is verified fenced, or the peer said it released them (its stop
- *     succeeded) and is still heard; a peer that is silent or failed is fenced first.</li>
+ * <li>Resources start only when the peer is verified fenced, or the peer, idle and heard, granted our claim
+ *     to start in a heartbeat newer than the claim; a peer that is silent or failed is fenced first. A node
+ *     grants only while idle and not claiming, and starts only with a grant, so two nodes never start on
+ *     views of each other that crossed in flight.</li>
  * <li>A stop that failed is never reported as done: the node goes FAILED, says so to the peer, which fences
  *     it before taking over.</li>
- * <li>When both nodes are alive and idle, only the home node starts (the other only when the home node is
- *     not eligible), so two idle nodes never start together.</li>
+ * <li>When both nodes are alive and idle, the one that wants the resources more claims them (an operator's
+ *     switchover, then the home node, then the other; a node yielding them or in standby last).</li>
  * </ul>
  */
 public final class FailoverMachine {
@@ -49,9 +51,23 @@ public final class FailoverMachine {
         CMD_MAINTENANCE_OFF
     }
 
-    /** What we last heard from the peer. {@code wantsRelease}: it asks us to hand the resources over. */
-    public record PeerView(State state, boolean eligible, boolean released, boolean wantsRelease, long generation) {
-        public static final PeerView UNKNOWN = new PeerView(null, false, false, false, -1);
+    /**
+     * What a node tells its peer in every heartbeat: its state; how much it wants to run the resources
+     * ({@code desire}: -1 not eligible, 0 yielding them, 1 eligible, 2 eligible home node, 3 asked to take them);
+     * the claim it makes to start (0 none) and the peer's claim it grants (0 none); whether it asks an active
+     * peer to release; its incarnation (boot) and a generation that grows with every heartbeat.
+     */
+    public record PeerView(State state, int desire, long claim, long grant, boolean wantsRelease, long incarnation,
+                           long generation) {
+        public static final PeerView UNKNOWN = new PeerView(null, -1, 0, 0, false, -1, -1);
+
+        public boolean eligible() {
+            return desire >= 0;
+        }
+
+        boolean idle() {
+            return state == State.STANDBY || state == State.INITDEAD;
+        }
     }
 
     /** What the machine asks of the world; each slow one answers with an event later. */
@@ -83,15 +99,21 @@ public final class FailoverMachine {
     private PeerView peer = PeerView.UNKNOWN;
     private boolean peerAlive;
     private boolean operatorStandby;
-    /** We released the resources (stop succeeded) and the peer may take them. */
-    private boolean released;
-    /** We ask the peer to release the resources to us (switchover pulled from here, or failback). */
+    /** We handed the resources over (switchover pushed from here, a failed resource): the peer goes first. */
+    private boolean yielding;
+    /** We ask the peer to release the resources to us (switchover pulled to here, or failback). */
     private boolean wantRelease;
+    /** Our standing claim to start (0 none) and the peer's claim we grant (0 none). */
+    private long claim;
+    private long grant;
+    private final long incarnation;
+    private long generation;
     /** Resources were started and not yet verified stopped. */
     private boolean holding;
 
-    public FailoverMachine(boolean home, boolean autoFailback, Effects effects) {
+    public FailoverMachine(boolean home, boolean autoFailback, long incarnation, Effects effects) {
         this.home = home;
+        this.incarnation = incarnation;
         this.autoFailback = autoFailback;
         this.effects = effects;
         for (State s : State.values()) {
@@ -109,7 +131,10 @@ public final class FailoverMachine {
                 fence("every heartbeat link silent past deadtime");
             }
         });
-        on(State.STANDBY, Event.CMD_STANDBY, (now, p) -> operatorStandby = true);
+        on(State.STANDBY, Event.CMD_STANDBY, (now, p) -> {
+            operatorStandby = true;
+            decideAsStandby(null);
+        });
         on(State.STANDBY, Event.CMD_UNSTANDBY, (now, p) -> {
             operatorStandby = false;
             decideAsStandby("operator: unstandby");
@@ -139,29 +164,34 @@ public final class FailoverMachine {
         // ---- STARTING
         on(State.STARTING, Event.START_OK, (now, p) -> {
             wantRelease = false;
+            yielding = false;
             to(State.ACTIVE, "every resource started and ready");
         });
-        on(State.STARTING, Event.START_FAILED, (now, p) -> release("a resource did not start", false));
+        on(State.STARTING, Event.START_FAILED, (now, p) -> release("a resource did not start", false, true));
         on(State.STARTING, Event.PEER_DEAD, (now, p) -> effects.fencePeer());
         // ---- ACTIVE
         on(State.ACTIVE, Event.PEER_DEAD, (now, p) -> effects.fencePeer());
         on(State.ACTIVE, Event.PEER_HEARD, (now, p) -> {
-            if (peer.wantsRelease() && peer.eligible() && (!home || !autoFailback || peer.state() != State.STANDBY
-                    || wantsBack())) {
-                release("peer asks for the resources (switchover)", false);
+            yielding = false;
+            if (peer.wantsRelease() && peer.eligible()) {
+                release("peer asks for the resources (switchover or failback)", false, true);
             } else if (peer.state() == State.FAILED) {
-                effects.fencePeer(); // it asked to be fenced; nothing of ours depends on the answer
+                effects.fencePeer(); // it asked to be fenced
             }
         });
-        on(State.ACTIVE, Event.RESOURCE_FAILED, (now, p) -> release("a resource failed its monitor", false));
-        on(State.ACTIVE, Event.CMD_STANDBY, (now, p) -> release("operator: standby", true));
-        on(State.ACTIVE, Event.CMD_SWITCHOVER, (now, p) -> release("operator: switchover to the peer", false));
+        on(State.ACTIVE, Event.RESOURCE_FAILED, (now, p) -> release("a resource failed its monitor", false, true));
+        on(State.ACTIVE, Event.CMD_STANDBY, (now, p) -> release("operator: standby", true, false));
+        on(State.ACTIVE, Event.CMD_SWITCHOVER, (now, p) -> release("operator: switchover to the peer", false, true));
         on(State.ACTIVE, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- RELEASING
         on(State.RELEASING, Event.STOP_OK, (now, p) -> {
             holding = false;
-            released = true;
             to(State.STANDBY, "every resource verified stopped; the peer may take over");
+            if (!peerAlive && eligible()) {
+                fence("peer silent while we released");
+            } else {
+                decideAsStandby(null);
+            }
         });
         on(State.RELEASING, Event.STOP_FAILED, (now, p) ->
                 to(State.FAILED, "a resource did not stop: asking the peer to fence this node before it takes over"));
@@ -185,13 +215,13 @@ public final class FailoverMachine {
     /** Feeds one event; {@code peerView} only with PEER_HEARD. Unlisted pairs are ignored. */
     public void handle(Event e, long now, PeerView peerView) {
         if (e == Event.PEER_HEARD) {
-            if (peerView.generation() < peer.generation()) {
+            if (peerView.incarnation() == peer.incarnation() && peerView.generation() <= peer.generation()) {
                 return; // an older heartbeat that arrived late over the other link
             }
             peer = peerView;
             peerAlive = true;
             if (peer.state() == State.ACTIVE || peer.state() == State.STARTING) {
-                released = false; // the peer took them; our release is spent
+                yielding = false; // the peer took them
             }
         } else if (e == Event.PEER_DEAD) {
             peerAlive = false;
@@ -206,9 +236,18 @@ public final class FailoverMachine {
         return state;
     }
 
-    /** What our heartbeats tell the peer. */
-    public PeerView announce(long generation) {
-        return new PeerView(state, eligible(), released && state == State.STANDBY, wantRelease, generation);
+    /** What our heartbeats tell the peer; each call is a new generation. */
+    public PeerView announce() {
+        return new PeerView(state, desire(), idle() ? claim : 0, idle() ? grant : 0, wantRelease, incarnation,
+                ++generation);
+    }
+
+    /**
+     * Whether a fence in progress is still needed (asked by the fencing coordinator during its race delay): the
+     * peer is still silent, or it said it FAILED. A peer heard again in any other state cancels it.
+     */
+    public boolean fenceStillWanted() {
+        return state != State.FENCING || !peerAlive || peer.state() == State.FAILED;
     }
 
     /** Whether this node holds (or may hold) resources: started and not verified stopped. */
@@ -220,38 +259,55 @@ public final class FailoverMachine {
         return !operatorStandby && state != State.FAILED && state != State.MAINTENANCE;
     }
 
-    private boolean wantsBack() {
-        return home && autoFailback;
+    private boolean idle() {
+        return (state == State.STANDBY || state == State.INITDEAD) && !holding;
     }
 
-    /** As an idle node that hears the peer: take over, wait, or ask. */
+    private int desire() {
+        if (!eligible()) {
+            return -1;
+        }
+        return wantRelease ? 3 : yielding ? 0 : home ? 2 : 1;
+    }
+
+    /** As an idle node that hears the peer: claim and start, grant the peer's claim, wait, or ask. */
     private void decideAsStandby(String reason) {
         if (state == State.INITDEAD) {
             to(State.STANDBY, reason);
         }
-        if (!eligible() || !peerAlive) {
-            return;
-        }
-        State ps = peer.state();
-        if (ps == State.FAILED) {
-            fence("peer reports FAILED (a stop did not complete)");
-            return;
-        }
-        if (ps == State.ACTIVE || ps == State.STARTING || ps == State.FENCING || ps == State.MAINTENANCE) {
-            if (autoFailback && home && ps == State.ACTIVE) {
-                wantRelease = true; // heard through our heartbeats; the peer releases, then we start
+        if (!peerAlive) {
+            if (state == State.STANDBY && eligible()) {
+                fence("peer silent and nobody runs the resources");
             }
             return;
         }
-        if (ps == State.RELEASING) {
+        State ps = peer.state();
+        if (ps == State.FAILED && eligible()) {
+            claim = 0;
+            grant = 0;
+            fence("peer reports FAILED (a stop did not complete)");
             return;
         }
-        // peer idle (INITDEAD / STANDBY): its released flag means its stop was verified
-        if (peer.released() && (wantRelease || !peer.eligible() || home)) {
-            start("peer released the resources");
-        } else if (!peer.released() && ps == State.STANDBY && (home && !peer.wantsRelease() || !peer.eligible()
-                || wantRelease && !peer.wantsRelease())) {
-            start(home ? "both idle and this is the home node" : "peer idle and not eligible");
+        if (!peer.idle()) {
+            claim = 0;
+            grant = 0;
+            if (autoFailback && home && ps == State.ACTIVE && eligible()) {
+                wantRelease = true; // the peer hears it, releases, and then we claim
+            }
+            return;
+        }
+        int mine = desire();
+        boolean win = mine >= 0 && (mine > peer.desire() || mine == peer.desire() && home);
+        if (!win) {
+            claim = 0;
+        } else if (claim == 0) {
+            claim = ((incarnation & 0xffffL) << 40) | (generation + 1); // unique to this life and this moment
+        }
+        grant = claim == 0 && peer.claim() != 0 ? peer.claim() : 0;
+        if (claim != 0 && peer.grant() == claim) {
+            start(peer.desire() < 0 ? "peer idle and not eligible; it granted our claim"
+                    : "peer idle; it granted our claim (" + (mine == 3 ? "switchover" : home ? "home node" : "it yields")
+                    + ")");
         }
     }
 
@@ -261,14 +317,16 @@ public final class FailoverMachine {
     }
 
     private void start(String reason) {
-        released = false;
+        claim = 0;
+        grant = 0;
         holding = true;
         to(State.STARTING, reason);
         effects.startResources();
     }
 
-    private void release(String reason, boolean standby) {
+    private void release(String reason, boolean standby, boolean yield) {
         operatorStandby |= standby;
+        yielding |= yield;
         wantRelease = false;
         to(State.RELEASING, reason);
         effects.stopResources();

@@ -22,6 +22,8 @@ final class FailoverSimulation {
     static final long INITDEAD = 1000;
     /** Fencing node 0 (the home node) waits this long: node 0 wins a mutual fence race. */
     static final long RACE_DELAY = 300;
+    /** The last stretch of every schedule has no new faults: then exactly one node must end up ACTIVE. */
+    static final long CALM = 12_000;
 
     enum Res { STOPPED, STARTING, STARTED, STOPPING }
 
@@ -40,6 +42,7 @@ final class FailoverSimulation {
     final List<String> trace = new ArrayList<>();
     String violation;
     int takeovers;
+    long events;
     int fences;
 
     final class Node {
@@ -75,7 +78,7 @@ final class FailoverSimulation {
             run = null;
             fencingInProgress = false;
             int e = epoch;
-            machine = new FailoverMachine(id == 0, false, new Effects(this));
+            machine = new FailoverMachine(id == 0, false, id * 100_000L + epoch, new Effects(this));
             log("node " + id + " boots");
             at(now + INITDEAD, this, e, () -> {
                 if (!heardEver) {
@@ -98,7 +101,7 @@ final class FailoverSimulation {
 
         void heartbeat(int e) {
             at(now + KEEPALIVE, this, e, () -> heartbeat(e));
-            FailoverMachine.PeerView v = machine.announce(++generation);
+            FailoverMachine.PeerView v = machine.announce();
             for (int l = 0; l < 2; l++) {
                 if (linkUp[l]) {
                     int link = l;
@@ -162,19 +165,19 @@ final class FailoverSimulation {
             long delay = target.id == 0 ? RACE_DELAY : 0;
             at(now + delay, n, e, () -> {
                 // the supervisor cancels a fence for silence once the peer is heard again (not one it asked for)
-                if (n.peerRecentlyHeard() && n.lastView.state() != State.FAILED && n.machine.state() == State.FENCING) {
+                if (!n.machine.fenceStillWanted()) {
                     n.fencingInProgress = false;
                     n.machine.handle(Event.FENCE_CANCELLED, now, null);
                     return;
                 }
-                boolean fails = rnd.nextInt(6) == 0;
+                boolean fails = faulty() && rnd.nextInt(6) == 0;
                 long took = 20 + rnd.nextInt(rnd.nextInt(10) == 0 ? 3000 : 300);
                 // the device acts at the end of its run whatever happens to the node that asked
                 at(now + took, null, 0, () -> {
                     if (!fails) {
                         fences++;
                         target.powerOff("fenced by node " + n.id);
-                        if (rnd.nextInt(3) == 0) {
+                        if (faulty() && rnd.nextInt(3) == 0) {
                             long back = 500 + rnd.nextInt(4000);
                             at(now + back, null, 0, () -> {
                                 if (!target.powered) {
@@ -243,7 +246,7 @@ final class FailoverSimulation {
         } else {
             n.res[i] = Res.STOPPING;
         }
-        boolean ok = rnd.nextInt(s.start() ? 25 : 40) != 0;
+        boolean ok = !faulty() || rnd.nextInt(s.start() ? 25 : 40) != 0;
         long took = 5 + rnd.nextInt(rnd.nextInt(15) == 0 ? 2000 : 100);
         at(now + took, n, e, () -> {
             if (run != n.run) {
@@ -295,18 +298,25 @@ final class FailoverSimulation {
         }
     }
 
+    /** Faults (failing fences, starts, stops; reboots) happen before the calm at the end of a schedule. */
+    private long calmFrom;
+
+    private boolean faulty() {
+        return now < calmFrom;
+    }
+
     /** Runs a random fault schedule for {@code duration} simulated ms; returns the violation or null. */
     String run(long duration) {
+        calmFrom = duration - CALM;
         at(rnd.nextInt(200), null, 0, nodes[0]::boot);
         at(rnd.nextInt(200), null, 0, nodes[1]::boot);
         int faults = 2 + rnd.nextInt(8);
         for (int f = 0; f < faults; f++) {
-            long t = 1500 + rnd.nextInt((int) duration - 3000);
+            long t = 1500 + rnd.nextInt((int) (calmFrom - 1500));
             int kind = rnd.nextInt(7);
             int who = rnd.nextInt(2);
             at(t, null, 0, () -> fault(kind, who));
         }
-        long events = 0;
         while (!queue.isEmpty() && violation == null) {
             if (++events > 2_000_000) {
                 fail("runaway: two million events without simulated time running out (a loop at one instant?)");
@@ -320,7 +330,34 @@ final class FailoverSimulation {
             e.action.run();
             check();
         }
+        if (violation == null) {
+            liveness();
+        }
         return violation;
+    }
+
+    /**
+     * After the calm at the end of every schedule: when some powered node may run the resources (eligible and
+     * not FAILED), exactly one node is ACTIVE. A failed node is the peer's to fence; it may be rebooting.
+     */
+    private void liveness() {
+        int active = 0;
+        boolean someoneEligible = false;
+        for (Node n : nodes) {
+            if (n.powered) {
+                active += n.machine.state() == State.ACTIVE ? 1 : 0;
+                FailoverMachine.PeerView v = n.machine.announce();
+                someoneEligible |= v.eligible() && v.state() != State.FAILED;
+            }
+        }
+        if (someoneEligible && active != 1) {
+            fail("after the calm, " + active + " nodes are ACTIVE (node 0 " + describe(nodes[0]) + ", node 1 "
+                    + describe(nodes[1]) + ")");
+        }
+    }
+
+    private String describe(Node n) {
+        return n.powered ? n.machine.state() + ", desire " + n.machine.announce().desire() : "off";
     }
 
     private void fault(int kind, int who) {

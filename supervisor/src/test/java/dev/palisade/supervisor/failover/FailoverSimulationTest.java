@@ -30,6 +30,10 @@ class FailoverSimulationTest {
                         + "\nreplay: mvn test -pl supervisor -Dtest=FailoverSimulationTest -Dpalisade.sim.seed=" + seed
                         + "\n" + String.join("\n", sim.trace.subList(Math.max(0, sim.trace.size() - 60), sim.trace.size())));
             }
+            if (only != null) {
+                System.out.println(String.join("\n", sim.trace));
+                System.out.println("events " + sim.events + ", takeovers " + sim.takeovers + ", fences " + sim.fences);
+            }
             takeovers += sim.takeovers;
             fences += sim.fences;
         }
