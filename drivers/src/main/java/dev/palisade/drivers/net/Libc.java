@@ -6,7 +6,7 @@ import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** The libc socket calls the raw-socket, netlink and packet drivers need (JNA direct mapping, Linux x86-64/arm64). */
+/** The libc calls of every socket driver here: vsock, raw IP, netlink, packet (JNA direct mapping, Linux x86-64/arm64). */
 final class Libc {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
@@ -65,6 +65,22 @@ final class Libc {
     static native long recvmsg(int fd, Pointer msg, int flags) throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    static native int listen(int fd, int backlog) throws LastErrorException;
+
+    static native int connect(int fd, byte[] addr, int len) throws LastErrorException;
+
+    static native int accept(int fd, byte[] addr, int[] len) throws LastErrorException;
+
+    static native int getsockname(int fd, byte[] addr, int[] len) throws LastErrorException;
+
+    static native long read(int fd, byte[] buf, long n) throws LastErrorException;
+
+    static native long write(int fd, byte[] buf, long n) throws LastErrorException;
+
+    static native int shutdown(int fd, int how) throws LastErrorException;
+
+    static native int poll(byte[] fds, long nfds, int timeoutMillis) throws LastErrorException;
 
     static native int if_nametoindex(String name);
 

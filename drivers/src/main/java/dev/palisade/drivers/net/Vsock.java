@@ -1,7 +1,6 @@
 package dev.palisade.drivers.net;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,53 +16,18 @@ import java.nio.ByteOrder;
 public final class Vsock {
     static final int AF_VSOCK = 40;
     static final int SOCK_STREAM = 1;
-    static final int SOCK_CLOEXEC = 0x80000;
-    static final int SOL_SOCKET = 1;
-    static final int SO_RCVTIMEO = 20;
     static final int SO_SNDTIMEO = 21;
     static final int SHUT_RDWR = 2;
-    static final int EAGAIN = 11;
+    static final short POLLIN = 1;
+    /** SO_VM_SOCKETS_CONNECT_TIMEOUT (linux/vm_sockets.h), at level AF_VSOCK. */
+    static final int SO_VM_SOCKETS_CONNECT_TIMEOUT = 6;
     /** VMADDR_PORT_ANY. */
     public static final int PORT_ANY = -1;
     /** VMADDR_CID_ANY. */
     public static final int CID_ANY = -1;
 
-    static {
-        Native.register(Vsock.class, "c");
-    }
-
     private Vsock() {
     }
-
-    static native int socket(int domain, int type, int protocol) throws LastErrorException;
-
-    static native int bind(int fd, byte[] addr, int len) throws LastErrorException;
-
-    static native int listen(int fd, int backlog) throws LastErrorException;
-
-    static native int connect(int fd, byte[] addr, int len) throws LastErrorException;
-
-    /** SO_VM_SOCKETS_CONNECT_TIMEOUT (linux/vm_sockets.h), at level AF_VSOCK. */
-    static final int SO_VM_SOCKETS_CONNECT_TIMEOUT = 6;
-
-    static native int accept(int fd, byte[] addr, int[] len) throws LastErrorException;
-
-    static native int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
-
-    static native int getsockname(int fd, byte[] addr, int[] len) throws LastErrorException;
-
-    static native long read(int fd, byte[] buf, long n) throws LastErrorException;
-
-    static native long write(int fd, byte[] buf, long n) throws LastErrorException;
-
-    static native int shutdown(int fd, int how) throws LastErrorException;
-
-    static native int poll(byte[] fds, long nfds, int timeoutMillis) throws LastErrorException;
-
-    static final short POLLIN = 1;
-    static final int EINTR = 4;
-
-    static native int close(int fd) throws LastErrorException;
 
     /** struct sockaddr_vm: family, reserved, port, cid, flags, zero[3] (16 bytes, native order). */
     static byte[] address(int cid, int port) {
@@ -82,7 +46,7 @@ public final class Vsock {
     /** A new AF_VSOCK stream socket. */
     static int openSocket() throws IOException {
         try {
-            return socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            return Libc.socket(AF_VSOCK, SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw error("vsock socket (is the vsock module loaded? no /dev/vsock?)", e);
         }
@@ -107,13 +71,13 @@ public final class Vsock {
         public static Server listen(int port, int backlog) throws IOException {
             int fd = openSocket();
             try {
-                bind(fd, address(CID_ANY, port), 16);
-                Vsock.listen(fd, backlog);
+                Libc.bind(fd, address(CID_ANY, port), 16);
+                Libc.listen(fd, backlog);
                 byte[] a = new byte[16];
-                getsockname(fd, a, new int[] {16});
+                Libc.getsockname(fd, a, new int[] {16});
                 return new Server(fd, portOf(a));
             } catch (LastErrorException e) {
-                Vsock.close(fd);
+                Libc.close(fd);
                 throw error("vsock bind/listen on port " + port, e);
             }
         }
@@ -133,11 +97,11 @@ public final class Vsock {
                     throw new IOException("vsock server closed");
                 }
                 try {
-                    if (poll(pfd, 1, 100) <= 0) {
+                    if (Libc.poll(pfd, 1, 100) <= 0) {
                         continue;
                     }
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() == EINTR) {
+                    if (e.getErrorCode() == Libc.EINTR) {
                         continue;
                     }
                     throw error("vsock poll", e);
@@ -148,7 +112,7 @@ public final class Vsock {
                 byte[] a = new byte[16];
                 int[] len = {16};
                 try {
-                    int c = Vsock.accept(fd, a, len);
+                    int c = Libc.accept(fd, a, len);
                     return new Connection(c, cidOf(a));
                 } catch (LastErrorException e) {
                     throw error(closed ? "vsock server closed" : "vsock accept", e);
@@ -169,7 +133,7 @@ public final class Vsock {
                 Thread.currentThread().interrupt();
             }
             try {
-                Vsock.close(fd);
+                Libc.close(fd);
             } catch (LastErrorException ignored) {
                 // already closed
             }
@@ -181,10 +145,8 @@ public final class Vsock {
         int fd = openSocket();
         Connection c = new Connection(fd, cid);
         try {
-            byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(timeoutMillis / 1000)
-                    .putLong((timeoutMillis % 1000) * 1000).array();
-            setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, tv, 16);
-            Vsock.connect(fd, address(cid, port), 16);
+            Libc.setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, Libc.timeval(timeoutMillis), 16);
+            Libc.connect(fd, address(cid, port), 16);
             return c;
         } catch (LastErrorException e) {
             c.close();
@@ -209,11 +171,10 @@ public final class Vsock {
 
         /** Reads and writes give up after {@code millis} (SO_RCVTIMEO / SO_SNDTIMEO). */
         public void timeout(long millis) throws IOException {
-            byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(millis / 1000)
-                    .putLong((millis % 1000) * 1000).array();
+            byte[] tv = Libc.timeval(millis);
             try {
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
-                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, 16);
+                Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16);
+                Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_SNDTIMEO, tv, 16);
             } catch (LastErrorException e) {
                 throw error("vsock timeout", e);
             }
@@ -232,9 +193,9 @@ public final class Vsock {
                     byte[] buf = off == 0 ? b : new byte[len];
                     long n;
                     try {
-                        n = Vsock.read(fd, buf, len);
+                        n = Libc.read(fd, buf, len);
                     } catch (LastErrorException e) {
-                        if (e.getErrorCode() == EAGAIN) {
+                        if (e.getErrorCode() == Libc.EAGAIN) {
                             throw new SocketTimeoutException("vsock read timed out");
                         }
                         throw error("vsock read", e);
@@ -264,7 +225,7 @@ public final class Vsock {
                     while (done < len) {
                         byte[] rest = done == 0 ? buf : java.util.Arrays.copyOfRange(buf, done, len);
                         try {
-                            done += (int) Vsock.write(fd, rest, rest.length);
+                            done += (int) Libc.write(fd, rest, rest.length);
                         } catch (LastErrorException e) {
                             throw error("vsock write", e);
                         }
@@ -280,12 +241,12 @@ public final class Vsock {
             }
             closed = true;
             try {
-                shutdown(fd, SHUT_RDWR);
+                Libc.shutdown(fd, SHUT_RDWR);
             } catch (LastErrorException ignored) {
                 // peer gone already
             }
             try {
-                Vsock.close(fd);
+                Libc.close(fd);
             } catch (LastErrorException ignored) {
                 // already closed
             }
