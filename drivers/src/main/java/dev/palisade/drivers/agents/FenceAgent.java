@@ -1,16 +1,13 @@
 package dev.palisade.drivers.agents;
 
-import java.io.File;
+import dev.palisade.drivers.platform.ProcessRun;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a fence-agents program (fence_ipmilan, fence_xvm, fence_apc, ...) through the standard interface:
@@ -22,13 +19,6 @@ public final class FenceAgent {
     private final Path program;
     private final Map<String, String> parameters;
     private final Duration timeout;
-
-    /** What one run did: exit code (-1 when killed at the deadline), and its output for the log. */
-    public record Run(int exit, String output, long millis) {
-        public boolean timedOut() {
-            return exit == -1;
-        }
-    }
 
     public FenceAgent(Path program, Map<String, String> parameters, Duration timeout) {
         this.program = program;
@@ -60,34 +50,9 @@ public final class FenceAgent {
     }
 
     /** Runs {@code action} (off, on, reboot, status, monitor) once. */
-    public Run run(String action) throws IOException {
+    public ProcessRun.Result run(String action) throws IOException {
         StringBuilder in = new StringBuilder("action=").append(action).append('\n');
         parameters.forEach((k, v) -> in.append(k).append('=').append(v).append('\n'));
-        File out = File.createTempFile("fence-agent", ".out");
-        long t0 = System.nanoTime();
-        try {
-            Process p = new ProcessBuilder(program.toString()).redirectErrorStream(true).redirectOutput(out).start();
-            try (OutputStream o = p.getOutputStream()) {
-                o.write(in.toString().getBytes(StandardCharsets.UTF_8));
-            } catch (IOException agentClosedStdin) {
-                // it read what it wanted (or died); its exit code says which
-            }
-            boolean done;
-            try {
-                done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                done = false;
-            }
-            if (!done) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            }
-            int exit = done ? p.exitValue() : -1;
-            String text = Files.readString(out.toPath(), StandardCharsets.UTF_8).strip();
-            return new Run(exit, text, (System.nanoTime() - t0) / 1_000_000);
-        } finally {
-            out.delete();
-        }
+        return ProcessRun.run(List.of(program.toString()), in.toString(), timeout);
     }
 }

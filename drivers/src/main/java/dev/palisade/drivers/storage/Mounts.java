@@ -1,6 +1,6 @@
 package dev.palisade.drivers.storage;
 
-import java.io.File;
+import dev.palisade.drivers.platform.ProcessRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -12,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Mounting and unmounting a block device (or an image file, through a loop device) with deadlines, what is
@@ -196,22 +195,10 @@ public final class Mounts {
 
     /** Runs a command with a deadline; null when it succeeded, else what it printed (or that it hung). */
     private static String run(List<String> cmd, Duration timeout) throws IOException {
-        File out = File.createTempFile("palisade-mount", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!done) {
-                p.destroyForcibly();
-                return cmd.get(0) + " did not finish within " + timeout.toMillis() + " ms";
-            }
-            String text = Files.readString(out.toPath()).strip();
-            return p.exitValue() == 0 ? null : (text.isEmpty() ? "exit " + p.exitValue() : text);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        } finally {
-            out.delete();
+        ProcessRun.Result r = ProcessRun.run(cmd, null, timeout);
+        if (r.timedOut()) {
+            return cmd.get(0) + " did not finish within " + timeout.toMillis() + " ms";
         }
+        return r.exit() == 0 ? null : (r.output().isEmpty() ? "exit " + r.exit() : r.output());
     }
 }

@@ -1,6 +1,7 @@
 package dev.palisade.supervisor.fencing;
 
 import dev.palisade.drivers.agents.FenceAgent;
+import dev.palisade.drivers.platform.ProcessRun;
 import java.io.IOException;
 
 /**
@@ -21,7 +22,7 @@ public final class AgentFenceDevice implements FenceDevice {
 
     @Override
     public Power status() throws IOException {
-        FenceAgent.Run r = agent.run("status");
+        ProcessRun.Result r = agent.run("status");
         return switch (r.exit()) {
             case 0 -> Power.ON;
             case 2 -> Power.OFF;
@@ -40,13 +41,13 @@ public final class AgentFenceDevice implements FenceDevice {
     }
 
     private void act(String action) throws IOException {
-        FenceAgent.Run r = agent.run(action);
+        ProcessRun.Result r = agent.run(action);
         if (r.exit() != 0) {
             throw failure(action, r);
         }
     }
 
-    private IOException failure(String action, FenceAgent.Run r) {
+    private IOException failure(String action, ProcessRun.Result r) {
         String out = r.output().isEmpty() ? "" : ": " + r.output().lines().reduce((a, b) -> b).orElse("");
         return new IOException(agent.program().getFileName() + " action=" + action
                 + (r.timedOut() ? " killed at its deadline after " + r.millis() + " ms" : " exited " + r.exit()) + out);

@@ -1,0 +1,61 @@
+package dev.palisade.drivers.platform;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a program to completion with a deadline: optional text on its stdin (/dev/null otherwise), stdout and
+ * stderr together, and at the deadline the program and its children — processes this started, by PID — are
+ * killed.
+ */
+public final class ProcessRun {
+    private ProcessRun() {
+    }
+
+    /** What one run did: exit code (-1 when killed at the deadline), its output, how long it took. */
+    public record Result(int exit, String output, long millis) {
+        public boolean timedOut() {
+            return exit == -1;
+        }
+    }
+
+    public static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
+        File out = File.createTempFile("palisade-run", ".out");
+        long t0 = System.nanoTime();
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out);
+            if (stdin == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            }
+            Process p = pb.start();
+            if (stdin != null) {
+                try (OutputStream o = p.getOutputStream()) {
+                    o.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException closedEarly) {
+                    // it read what it wanted (or died); its exit code says which
+                }
+            }
+            boolean done;
+            try {
+                done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done = false;
+            }
+            if (!done) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            String text = Files.readString(out.toPath(), StandardCharsets.UTF_8).strip();
+            return new Result(done ? p.exitValue() : -1, text, (System.nanoTime() - t0) / 1_000_000);
+        } finally {
+            out.delete();
+        }
+    }
+}
