@@ -60,6 +60,11 @@ public enum CipherSuite {
         return confidentialityAlgorithm == 0;
     }
 
+    /** Why a weak suite is refused by default, in an operator's words; null for suites 3 and 17. */
+    public String weakness() {
+        return !weak() ? null : authAlgorithm == 0 ? "it accepts any password" : "it does not encrypt";
+    }
+
     /** JCA name of the RAKP / integrity HMAC; null for RAKP-none. */
     public String mac() {
         return mac;

@@ -58,8 +58,7 @@ public final class IpmiSession implements AutoCloseable {
     public static IpmiSession open(IpmiTarget target) throws IOException {
         if (target.suite().weak() && !target.weakSuiteAllowed()) {
             throw new IpmiException(IpmiException.Kind.CIPHER_SUITE, "cipher suite " + target.suite().id()
-                    + " is refused: " + (target.suite().id() == 0 ? "it accepts any password" : "it does not encrypt")
-                    + "; use 3 or 17, or allow weak suites explicitly");
+                    + " is refused: " + target.suite().weakness() + "; use 3 or 17, or allow weak suites explicitly");
         }
         IpmiSession s = new IpmiSession(target);
         try {

@@ -7,11 +7,11 @@ import dev.palisade.drivers.ipmi.IpmiSession;
 import dev.palisade.drivers.ipmi.IpmiTarget;
 import dev.palisade.drivers.ipmi.Privilege;
 import dev.palisade.drivers.ipmi.RakpKeys;
+import dev.palisade.supervisor.fencing.FencePlans;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -83,7 +83,7 @@ public final class IpmiCommand {
                     case "-p" -> port = Integer.parseInt(v);
                     case "-U" -> user = v;
                     case "-P" -> password = v;
-                    case "-f" -> password = firstLine(Path.of(v));
+                    case "-f" -> password = FencePlans.firstLine(Path.of(v));
                     case "-C" -> suite = Integer.parseInt(v);
                     case "-L" -> priv = Privilege.parse(v);
                     case "-k" -> kg = v.getBytes(StandardCharsets.UTF_8);
@@ -109,7 +109,7 @@ public final class IpmiCommand {
             err.println(USAGE);
             return 1;
         }
-        List<String> power = cmd.get(0).equals("power") ? cmd.subList(1, cmd.size()) : cmd.subList(1, cmd.size());
+        List<String> power = cmd.subList(1, cmd.size());
         if (cmd.get(0).equals("chassis")) {
             if (power.isEmpty() || !power.get(0).equals("power")) {
                 err.println(USAGE);
@@ -141,8 +141,8 @@ public final class IpmiCommand {
             return 1;
         }
         if (cs.weak() && !weak) {
-            err.println("Error: cipher suite " + suite + " is refused: " + (suite == 0 ? "it accepts any password"
-                    : "it does not encrypt") + "; use -C 3 or -C 17, or add --allow-weak-cipher-suite");
+            err.println("Error: cipher suite " + suite + " is refused: " + cs.weakness()
+                    + "; use -C 3 or -C 17, or add --allow-weak-cipher-suite");
             return 1;
         }
         IpmiTarget target;
@@ -188,11 +188,5 @@ public final class IpmiCommand {
             err.println("Error: " + e.getMessage());
             return 1;
         }
-    }
-
-    private static String firstLine(Path p) throws IOException {
-        String s = Files.readString(p, StandardCharsets.UTF_8);
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.config;
 
+import dev.palisade.drivers.ipmi.CipherSuite;
 import dev.palisade.fence.config.ConfigBlock;
 import dev.palisade.fence.config.ConfigEntry;
 import dev.palisade.fence.config.ConfigException;
@@ -194,9 +195,10 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
                 }
                 String suite = d.choice("cipher_suite", "3", "0", "1", "2", "3", "17");
                 boolean weak = d.choice("allow_weak_cipher_suite", "no", "yes", "no").equals("yes");
-                if (suite.matches("[0-2]") && !weak) {
+                String weakness = CipherSuite.of(Integer.parseInt(suite)).weakness();
+                if (weakness != null && !weak) {
                     throw new ConfigException(d.positionOf("cipher_suite"), "cipher suite " + suite + " is refused: "
-                            + (suite.equals("0") ? "it accepts any password" : "it does not encrypt"),
+                            + weakness,
                             "use cipher_suite = \"3\"; (HMAC-SHA1, AES) or \"17\"; (HMAC-SHA256, AES); only if the"
                                     + " BMC offers nothing better, add allow_weak_cipher_suite = \"yes\";");
                 }

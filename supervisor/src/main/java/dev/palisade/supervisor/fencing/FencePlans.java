@@ -89,7 +89,8 @@ public final class FencePlans {
         return p;
     }
 
-    private static String firstLine(Path p) throws IOException {
+    /** The first line of a password or key file, without its newline. */
+    public static String firstLine(Path p) throws IOException {
         String s = Files.readString(p, StandardCharsets.UTF_8);
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
