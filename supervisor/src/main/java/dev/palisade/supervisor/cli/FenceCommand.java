@@ -1,10 +1,6 @@
 package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
-import dev.palisade.fence.config.ConfigBlock;
-import dev.palisade.fence.config.ConfigException;
-import dev.palisade.fence.config.ConfigParser;
-import dev.palisade.fence.config.Section;
 import dev.palisade.supervisor.config.FencingConfig;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.fencing.FenceCoordinator;
@@ -12,7 +8,6 @@ import dev.palisade.supervisor.fencing.FenceDevice;
 import dev.palisade.supervisor.fencing.FencePlans;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -54,25 +49,16 @@ public final class FenceCommand {
             err.println(USAGE);
             return ExitCode.USAGE;
         }
-        FencingConfig config;
-        try {
-            ConfigBlock root = ConfigParser.parse(Path.of(file));
-            if (root.block("supervisor").isPresent()) {
-                config = SupervisorConfig.from(Path.of(file), root).fencing();
-            } else {
-                new Section(root, "").allow(Set.of(), Set.of("fencing"));
-                config = FencingConfig.from(root);
-            }
-        } catch (NoSuchFileException e) {
-            err.println(file + ": no such file");
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            err.println(file + ": " + e.getMessage());
-            return ExitCode.SYSTEM;
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return ExitCode.USAGE;
-        }
+        String f = file;
+        String n = node;
+        String act = action;
+        boolean skipDelay = noDelay;
+        return Palisade.withConfig(file, err, () -> fence(SupervisorConfig.loadPart(Path.of(f), "fencing",
+                SupervisorConfig::fencing, FencingConfig::from), f, n, act, skipDelay, out, err));
+    }
+
+    private static int fence(FencingConfig config, String file, String node, String action, boolean noDelay,
+                             PrintStream out, PrintStream err) {
         Optional<FencingConfig.NodeFencing> nf = config.node(node);
         if (nf.isEmpty()) {
             err.println(file + ": no fencing { node { name = \"" + node + "\"; ... } } block");

@@ -61,7 +61,7 @@ public final class Palisade {
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "ipmi" -> IpmiCommand.run(rest, out, err);
             case "fence" -> FenceCommand.run(rest, out, err);
-            case "vrrp" -> dev.palisade.supervisor.vrrp.VrrpMain.run(rest, out, err);
+            case "vrrp" -> VrrpCommand.run(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());
@@ -176,11 +176,11 @@ public final class Palisade {
     }
 
     /** Reading a configuration file: what can go wrong, said once for every command that reads one. */
-    private interface ConfigAction {
+    interface ConfigAction {
         int run() throws IOException, ConfigException;
     }
 
-    private static int withConfig(String file, PrintStream err, ConfigAction action) {
+    static int withConfig(String file, PrintStream err, ConfigAction action) {
         try {
             return action.run();
         } catch (NoSuchFileException e) {

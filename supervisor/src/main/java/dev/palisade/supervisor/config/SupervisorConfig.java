@@ -74,6 +74,25 @@ public record SupervisorConfig(
         return from(file, ConfigParser.parse(file));
     }
 
+    /** Reads one block of the grammar on its own ({@link FencingConfig#from}, {@link VrrpConfig#from}). */
+    public interface PartReader<T> {
+        T read(ConfigBlock root) throws ConfigException;
+    }
+
+    /**
+     * One part ({@code block}) of a file that is either a whole supervisor configuration (checked whole, then
+     * the part taken from it) or holds only that block, for the commands that need only the part.
+     */
+    public static <T> T loadPart(Path file, String block, java.util.function.Function<SupervisorConfig, T> ofWhole,
+                                 PartReader<T> alone) throws ConfigException, IOException {
+        ConfigBlock root = ConfigParser.parse(file);
+        if (root.block("supervisor").isPresent()) {
+            return ofWhole.apply(from(file, root));
+        }
+        new Section(root, "").allow(Set.of(), Set.of(block));
+        return alone.read(root);
+    }
+
     public static SupervisorConfig from(Path file, ConfigBlock root) throws ConfigException {
         Section top = new Section(root, "").allow(Set.of(), TOP);
         Section sup = require(top, "supervisor", root.position(),

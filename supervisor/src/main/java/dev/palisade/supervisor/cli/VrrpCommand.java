@@ -1,19 +1,14 @@
-package dev.palisade.supervisor.vrrp;
+package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
-import dev.palisade.fence.config.ConfigBlock;
-import dev.palisade.fence.config.ConfigException;
-import dev.palisade.fence.config.ConfigParser;
-import dev.palisade.fence.config.Section;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.config.VrrpConfig;
+import dev.palisade.supervisor.vrrp.VrrpInstance;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -21,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * logging every state change with its reason, until SIGTERM/SIGINT, which hands the addresses over at once
  * (priority 0) and removes them.
  */
-public final class VrrpMain {
-    private VrrpMain() {
+public final class VrrpCommand {
+    private VrrpCommand() {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -30,27 +25,13 @@ public final class VrrpMain {
             err.println("usage: palisade vrrp -f FILE");
             return ExitCode.USAGE;
         }
-        VrrpConfig config;
-        try {
-            ConfigBlock root = ConfigParser.parse(Path.of(args[1]));
-            if (root.block("supervisor").isPresent()) {
-                config = SupervisorConfig.from(Path.of(args[1]), root).vrrp();
-            } else {
-                new Section(root, "").allow(Set.of(), Set.of("vrrp"));
-                config = VrrpConfig.from(root);
-            }
-        } catch (NoSuchFileException e) {
-            err.println(args[1] + ": no such file");
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            err.println(args[1] + ": " + e.getMessage());
-            return ExitCode.SYSTEM;
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return ExitCode.USAGE;
-        }
+        return Palisade.withConfig(args[1], err, () -> vrrp(SupervisorConfig.loadPart(Path.of(args[1]), "vrrp",
+                SupervisorConfig::vrrp, VrrpConfig::from), args[1], out, err));
+    }
+
+    private static int vrrp(VrrpConfig config, String file, PrintStream out, PrintStream err) {
         if (config.instances().isEmpty()) {
-            err.println(args[1] + ": no vrrp { instance { ... } } to run");
+            err.println(file + ": no vrrp { instance { ... } } to run");
             return ExitCode.USAGE;
         }
         List<VrrpInstance> running = new ArrayList<>();
