@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +36,10 @@ public final class VrrpInstance implements AutoCloseable {
     private final Announcer announcer;
     private final InetAddress primary;
     private final InetAddress group;
+    /** Fixed for the instance's life, so each advert only encodes: the addresses, the v2 auth data, where to. */
+    private final List<InetAddress> addresses;
+    private final byte[] authData;
+    private final List<InetAddress> advertTargets;
     private final VrrpMachine machine;
     private final ScheduledExecutorService announcements;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -52,9 +55,12 @@ public final class VrrpInstance implements AutoCloseable {
         this.config = config;
         this.listener = listener;
         boolean v6 = config.ipv6();
-        List<InetAddress> vipAddrs = config.vips().stream().map(VrrpConfig.Vip::address).toList();
-        this.primary = config.source() != null ? config.source() : IpRawSocket.primaryAddress(config.iface(), v6, vipAddrs);
+        this.addresses = config.vips().stream().map(VrrpConfig.Vip::address).toList();
+        this.authData = config.authPass() == null ? new byte[8]
+                : java.util.Arrays.copyOf(config.authPass().getBytes(StandardCharsets.US_ASCII), 8);
+        this.primary = config.source() != null ? config.source() : IpRawSocket.primaryAddress(config.iface(), v6, addresses);
         this.group = InetAddress.getByName(v6 ? VrrpPacket.GROUP_V6 : VrrpPacket.GROUP_V4);
+        this.advertTargets = config.unicastPeers().isEmpty() ? List.of(group) : config.unicastPeers();
         this.socket = IpRawSocket.open(config.iface(), v6, VrrpPacket.PROTOCOL, v6 ? null : primary, group);
         this.netlink = Rtnetlink.open();
         this.announcer = Announcer.open(config.iface());
@@ -172,23 +178,16 @@ public final class VrrpInstance implements AutoCloseable {
         if (config.authPass() == null) {
             return p.authType() == 0;
         }
-        return p.authType() == 1 && java.util.Arrays.equals(p.authData(), authData());
-    }
-
-    private byte[] authData() {
-        return config.authPass() == null ? new byte[8]
-                : java.util.Arrays.copyOf(config.authPass().getBytes(StandardCharsets.US_ASCII), 8);
+        return p.authType() == 1 && java.util.Arrays.equals(p.authData(), authData);
     }
 
     private final class Effects implements VrrpMachine.Effects {
         @Override
         public void sendAdvert(int priority) {
-            List<InetAddress> addrs = config.vips().stream().map(VrrpConfig.Vip::address).toList();
             int interval = config.version() == 2 ? config.advertIntervalCs() / 100 : config.advertIntervalCs();
             VrrpPacket p = new VrrpPacket(config.version(), config.vrid(), priority, interval,
-                    config.authPass() != null ? 1 : 0, authData(), addrs);
-            List<InetAddress> to = config.unicastPeers().isEmpty() ? List.of(group) : config.unicastPeers();
-            for (InetAddress dst : to) {
+                    config.authPass() != null ? 1 : 0, authData, addresses);
+            for (InetAddress dst : advertTargets) {
                 try {
                     socket.send(dst, p.encode(primary, dst));
                 } catch (IOException e) {
@@ -199,21 +198,23 @@ public final class VrrpInstance implements AutoCloseable {
 
         @Override
         public void becomeMaster() {
-            for (VrrpConfig.Vip v : config.vips()) {
-                try {
-                    netlink.add(config.iface(), v.address(), v.prefix());
-                } catch (IOException e) {
-                    Logger.error("VRRP {}: {}", config.name(), e.getMessage());
-                }
-            }
+            changeAddresses(true);
             announceRepeatedly();
         }
 
         @Override
         public void stopBeingMaster() {
+            changeAddresses(false);
+        }
+
+        private void changeAddresses(boolean add) {
             for (VrrpConfig.Vip v : config.vips()) {
                 try {
-                    netlink.delete(config.iface(), v.address(), v.prefix());
+                    if (add) {
+                        netlink.add(config.iface(), v.address(), v.prefix());
+                    } else {
+                        netlink.delete(config.iface(), v.address(), v.prefix());
+                    }
                 } catch (IOException e) {
                     Logger.error("VRRP {}: {}", config.name(), e.getMessage());
                 }
@@ -236,9 +237,8 @@ public final class VrrpInstance implements AutoCloseable {
     }
 
     private void announceRepeatedly() {
-        List<InetAddress> addrs = new ArrayList<>(config.vips().stream().map(VrrpConfig.Vip::address).toList());
         Runnable once = () -> {
-            for (InetAddress a : addrs) {
+            for (InetAddress a : addresses) {
                 try {
                     if (a instanceof Inet4Address v4) {
                         announcer.gratuitousArp(v4, config.garpReply());

@@ -16,7 +16,6 @@ import java.util.Random;
  */
 final class FailoverSimulation {
     static final int RESOURCES = 3;
-    static final long MS = 1;
     static final long KEEPALIVE = 100;
     static final long DEADTIME = 500;
     static final long INITDEAD = 1000;
@@ -54,10 +53,8 @@ final class FailoverSimulation {
         final long[] lastHeard = {Long.MIN_VALUE / 2, Long.MIN_VALUE / 2};
         boolean heardEver;
         boolean peerDeadReported;
-        long generation;
         GroupRun run;
         boolean fencingInProgress;
-        FailoverMachine.PeerView lastView = FailoverMachine.PeerView.UNKNOWN;
 
         Node(int id) {
             this.id = id;
@@ -118,7 +115,6 @@ final class FailoverSimulation {
                 return;
             }
             lastHeard[link] = now;
-            lastView = v;
             heardEver = true;
             peerDeadReported = false;
             machine.handle(Event.PEER_HEARD, now, v);
@@ -131,10 +127,6 @@ final class FailoverSimulation {
                 peerDeadReported = true;
                 machine.handle(Event.PEER_DEAD, now, null);
             }
-        }
-
-        boolean peerRecentlyHeard() {
-            return now - Math.max(lastHeard[0], lastHeard[1]) <= DEADTIME;
         }
 
         boolean holdsAnything() {
