@@ -4,16 +4,15 @@ import dev.palisade.drivers.ipmi.ChassisControl;
 import dev.palisade.drivers.ipmi.CipherSuite;
 import dev.palisade.drivers.ipmi.IpmiSession;
 import dev.palisade.drivers.ipmi.IpmiTarget;
+import dev.palisade.drivers.platform.ProcessRun;
 import dev.palisade.drivers.testing.IpmiSim;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Native IPMI power control against the stock tools, all driving the same ipmi_sim in one run
@@ -146,17 +145,7 @@ public final class IpmiBench {
         return out;
     }
 
-    private static String run(List<String> cmd) throws IOException, InterruptedException {
-        File out = File.createTempFile("ipmibench", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "";
-            }
-            return Files.readString(out.toPath());
-        } finally {
-            out.delete();
-        }
+    private static String run(List<String> cmd) throws IOException {
+        return ProcessRun.run(cmd, null, Duration.ofSeconds(60)).output();
     }
 }
