@@ -26,10 +26,17 @@ public final class ProcessRun {
     }
 
     public static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
+        return run(cmd, java.util.Map.of(), stdin, timeout);
+    }
+
+    /** As {@link #run(List, String, Duration)}, with {@code env} added to the inherited environment. */
+    public static Result run(List<String> cmd, java.util.Map<String, String> env, String stdin, Duration timeout)
+            throws IOException {
         File out = File.createTempFile("palisade-run", ".out");
         long t0 = System.nanoTime();
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out);
+            pb.environment().putAll(env);
             if (stdin == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             }

@@ -127,7 +127,7 @@ class IpmiSimSessionTest {
 
     @Test
     void unknownUserIsNotAPasswordError() {
-        IpmiTarget t = IpmiTarget.of(sim.address(), "nobody", "x", CipherSuite.SUITE_3);
+        IpmiTarget t = IpmiTarget.of(sim.socketAddress(), "nobody", "x", CipherSuite.SUITE_3);
         IpmiException e = assertThrows(IpmiException.class, () -> IpmiSession.open(t));
         assertEquals(IpmiException.Kind.UNKNOWN_USER, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("unauthorized name"), e.getMessage());
@@ -142,7 +142,7 @@ class IpmiSimSessionTest {
 
     @Test
     void aUserLevelSessionMayReadButNotControlPower() throws Exception {
-        IpmiTarget viewer = IpmiTarget.of(sim.address(), IpmiSim.VIEWER, IpmiSim.VIEWER_PASSWORD, CipherSuite.SUITE_3)
+        IpmiTarget viewer = IpmiTarget.of(sim.socketAddress(), IpmiSim.VIEWER, IpmiSim.VIEWER_PASSWORD, CipherSuite.SUITE_3)
                 .withPrivilege(Privilege.USER);
         try (IpmiSession s = IpmiSession.open(viewer)) {
             s.chassisStatus();

@@ -30,31 +30,54 @@ public final class IpmiSim implements AutoCloseable {
     public static final String VIEWER_PASSWORD = "viewpass";
 
     private final Path dir;
+    private final String netns;
+    private final String address;
     private final int port;
     private final Process sim;
 
-    private IpmiSim(Path dir, int port, Process sim) {
+    private IpmiSim(Path dir, String netns, String address, int port, Process sim) {
         this.dir = dir;
+        this.netns = netns;
+        this.address = address;
         this.port = port;
         this.sim = sim;
     }
 
-    /** Starts ipmi_sim with the host powered on; returns once it answers a power status. */
+    /** Starts ipmi_sim on loopback with the host (a sleep) powered on; returns once it answers a power status. */
     public static IpmiSim start() throws IOException, InterruptedException {
-        Commands.require("ipmi_sim");
-        Path dir = Files.createTempDirectory("ipmisim");
         int port;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
+        return start(null, "127.0.0.1", port, null, true);
+    }
+
+    /** As {@link #start(String, String, int, List, boolean)} with the host left off (power it on to boot it). */
+    public static IpmiSim startOff(String netns, String address, int port, List<String> hostCommand)
+            throws IOException, InterruptedException {
+        return start(netns, address, port, hostCommand, false);
+    }
+
+    /**
+     * Starts ipmi_sim inside network namespace {@code netns} (null: this one) on {@code address}:{@code port},
+     * whose host is {@code hostCommand} (null: a sleep), in its own session: power off SIGKILLs the host's whole
+     * process group and returns only when none of it is left, as a power cut leaves nothing running.
+     */
+    public static IpmiSim start(String netns, String address, int port, List<String> hostCommand, boolean on)
+            throws IOException, InterruptedException {
+        Commands.require("ipmi_sim");
+        Path dir = Files.createTempDirectory("ipmisim");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path host = dir.resolve("host.sh");
+        String run = hostCommand == null ? "exec sleep 2147483647"
+                : "exec " + String.join(" ", hostCommand.stream().map(IpmiSim::quote).toList())
+                + " </dev/null >>\"$1/host.out\" 2>&1";
         Files.writeString(host, """
                 #!/bin/sh
                 # the fenced host: lives until killed; same PID after exec
                 echo $$ > "$1/host.pid.$$" && mv -f "$1/host.pid.$$" "$1/host.pid"
                 echo "$(date +%s.%N) host started pid $$" >> "$1/host.log"
-                exec sleep 2147483647
-                """);
+                """ + run + "\n");
         Path ctl = dir.resolve("chassisctl.sh");
         Files.writeString(ctl, """
                 #!/bin/sh
@@ -67,9 +90,13 @@ public final class IpmiSim implements AutoCloseable {
                 start() { alive && return 0
                   setsid "$D/host.sh" "$D" </dev/null >/dev/null 2>&1 &
                   i=0; while ! alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done; }
-                stop() { alive || return 0; kill -"$1" "$p" 2>/dev/null
+                # any process of the host's group (it is a session leader) not yet a zombie
+                group() { for f in /proc/[0-9]*/stat; do read -r s < "$f" 2>/dev/null || continue
+                            s=${s##*") "}; set -- $s; [ "$1" != Z ] && [ "$3" = "$p" ] && return 0; done; return 1; }
+                stop() { alive || return 0; /bin/kill -"$1" -- -"$p" 2>/dev/null || kill -"$1" "$p" 2>/dev/null
                   i=0; while alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done
                   alive && return 1
+                  [ "$1" = KILL ] && { i=0; while group && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done; }
                   echo "$(date +%s.%N) host $p stopped by SIG$1" >> "$D/host.log"; }
                 case $op in
                   get) for parm in "$@"; do case $parm in
@@ -92,7 +119,7 @@ public final class IpmiSim implements AutoCloseable {
                 name "palisadetest"
                 set_working_mc 0x20
                   startlan 1
-                    addr 127.0.0.1 %d
+                    addr %s %d
                     priv_limit admin
                     allowed_auths_callback none md2 md5 straight
                     allowed_auths_user none md2 md5 straight
@@ -103,22 +130,28 @@ public final class IpmiSim implements AutoCloseable {
                   chassis_control "%s %s"
                   user 2 true "%s" "%s" admin 10 none md2 md5 straight
                   user 3 true "%s" "%s" user 10 none md2 md5 straight
-                """.formatted(port, ctl, dir, USER, PASSWORD, VIEWER, VIEWER_PASSWORD));
+                """.formatted(address, port, ctl, dir, USER, PASSWORD, VIEWER, VIEWER_PASSWORD));
         Files.writeString(dir.resolve("bmc.emu"), """
                 mc_setbmc 0x20
                 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02
                 mc_enable 0x20
                 """);
         Files.createDirectories(dir.resolve("state"));
-        Commands.Result on = Commands.run(10_000, ctl.toString(), dir.toString(), "set", "power", "1");
-        if (on.exit() != 0) {
-            throw new IOException("cannot power the test host on: " + on);
+        if (on) {
+            Commands.Result r = Commands.run(10_000, ctl.toString(), dir.toString(), "set", "power", "1");
+            if (r.exit() != 0) {
+                throw new IOException("cannot power the test host on: " + r);
+            }
         }
-        Process p = new ProcessBuilder("ipmi_sim", "-n", "-c", dir.resolve("lan.conf").toString(), "-f",
-                dir.resolve("bmc.emu").toString(), "-s", dir.resolve("state").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("sim.log").toFile())
+        List<String> simCmd = new ArrayList<>();
+        if (netns != null) {
+            simCmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        simCmd.addAll(List.of("ipmi_sim", "-n", "-c", dir.resolve("lan.conf").toString(), "-f",
+                dir.resolve("bmc.emu").toString(), "-s", dir.resolve("state").toString()));
+        Process p = new ProcessBuilder(simCmd).redirectErrorStream(true).redirectOutput(dir.resolve("sim.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        IpmiSim sim = new IpmiSim(dir, port, p);
+        IpmiSim sim = new IpmiSim(dir, netns, address, port, p);
         long deadline = System.nanoTime() + TestTime.scaled(Duration.ofSeconds(10)).toNanos();
         IOException last = null;
         while (System.nanoTime() < deadline) {
@@ -126,6 +159,15 @@ public final class IpmiSim implements AutoCloseable {
                 String log = Files.readString(dir.resolve("sim.log"));
                 sim.close();
                 throw new IOException("ipmi_sim exited: " + log);
+            }
+            if (netns != null) {
+                Commands.Result r = sim.power("status");
+                if (r.exit() == 0) {
+                    return sim;
+                }
+                last = new IOException(r.toString());
+                Thread.sleep(50);
+                continue;
             }
             try (IpmiSession s = IpmiSession.open(sim.target(CipherSuite.SUITE_3)
                     .withTimeout(Duration.ofMillis(200), 1))) {
@@ -144,16 +186,35 @@ public final class IpmiSim implements AutoCloseable {
         return port;
     }
 
+    public String address() {
+        return address;
+    }
+
+    /** Stock ipmitool {@code chassis power OP} against this BMC, from its namespace. */
+    public Commands.Result power(String op) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>();
+        if (netns != null) {
+            c.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        c.addAll(List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", address, "-p", String.valueOf(port),
+                "-U", USER, "-P", PASSWORD, "-C", "3", "-N", "1", "-R", "3", "chassis", "power", op));
+        return Commands.run(20_000, c);
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
     public Path dir() {
         return dir;
     }
 
-    public InetSocketAddress address() {
+    public InetSocketAddress socketAddress() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
     public IpmiTarget target(CipherSuite suite) {
-        return IpmiTarget.of(address(), USER, PASSWORD, suite)
+        return IpmiTarget.of(socketAddress(), USER, PASSWORD, suite)
                 .withTimeout(TestTime.scaled(Duration.ofSeconds(1)), 4);
     }
 
@@ -202,6 +263,11 @@ public final class IpmiSim implements AutoCloseable {
         }
         long host = hostPid();
         if (host > 0) {
+            try {
+                Commands.run(5000, "kill", "-KILL", "--", "-" + host); // the host's whole process group
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             ProcessHandle.of(host).ifPresent(ProcessHandle::destroyForcibly);
         }
         try (Stream<Path> files = Files.walk(dir)) {

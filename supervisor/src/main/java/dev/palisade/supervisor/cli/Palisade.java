@@ -36,6 +36,10 @@ public final class Palisade {
               fence -f FILE [-o off|reboot|status] [--no-delay] NODE
                                                               run NODE's fencing levels once, verify power off
               vrrp -f FILE                                    run only the VRRP instances and log every state change
+              supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
+                                                              resources, VRRP, control socket
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
+                                                              switchover, maintenance on|off
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -62,6 +66,8 @@ public final class Palisade {
             case "ipmi" -> IpmiCommand.run(rest, out, err);
             case "fence" -> FenceCommand.run(rest, out, err);
             case "vrrp" -> VrrpCommand.run(rest, out, err);
+            case "supervisor" -> SupervisorCommand.run(rest, out, err);
+            case "ctl" -> SupervisorCommand.ctl(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());

@@ -29,6 +29,8 @@ public record SupervisorConfig(
         Duration deadtime,
         Duration initdead,
         boolean autoFailback,
+        Path controlSocket,
+        Duration monitorInterval,
         Path keyFile,
         List<SerialLink> serialLinks,
         List<UdpLink> udpLinks,
@@ -37,6 +39,7 @@ public record SupervisorConfig(
         VrrpConfig vrrp) {
 
     public static final int DEFAULT_UDP_PORT = 694;
+    public static final String DEFAULT_CONTROL_SOCKET = "/run/palisade/control.sock";
 
     /** {@code links/serial}: a null-modem cable. */
     public record SerialLink(String device, int baud, ConfigPosition position) {
@@ -66,7 +69,7 @@ public record SupervisorConfig(
 
     private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
-            "initdead", "auto_failback");
+            "initdead", "auto_failback", "control_socket", "monitor_interval");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
     private static final Set<String> UDP_KEYS = Set.of("interface", "peer", "group", "broadcast", "port", "bind");
 
@@ -126,6 +129,8 @@ public record SupervisorConfig(
             throw new ConfigException(sup.positionOf("initdead"), "initdead " + Durations.format(initdead)
                     + " is shorter than deadtime", "initdead covers boot; make it at least deadtime (2 x is usual)");
         }
+        Path control = Path.of(sup.string("control_socket", DEFAULT_CONTROL_SOCKET));
+        Duration monitorInterval = duration(sup, "monitor_interval", Duration.ofSeconds(2));
         boolean autoFailback = sup.choice("auto_failback", "off", "on", "off", "yes", "no", "true", "false")
                 .matches("on|yes|true");
 
@@ -179,15 +184,24 @@ public record SupervisorConfig(
                             "add resource = \"IPaddr::10.0.0.7/24/eth0\"; lines in start order");
                 }
                 for (ConfigEntry e : g.block().all("resource")) {
-                    if (!e.value().matches("[^\\s:]+(::[^\\s]*)*")) {
+                    if (!e.value().matches("[^\\s:]+(:[^\\s:]+)*(::[^\\s]*)*")) {
                         throw new ConfigException(e.valuePosition(), "resource '" + e.value() + "' is not name or "
                                 + "name::arg::arg", "write it as in haresources, e.g. IPaddr::10.0.0.7/24/eth0");
+                    }
+                }
+                for (ConfigEntry e : g.block().all("resource")) {
+                    if (e.value().startsWith("vip::") && vrrp.instances().stream()
+                            .noneMatch(i -> i.name().equals(e.value().substring(5)))) {
+                        throw new ConfigException(e.valuePosition(), "'" + e.value() + "' names no VRRP instance",
+                                "add vrrp { instance \"" + e.value().substring(5) + "\" { ... } } or use one of "
+                                        + vrrp.instances().stream().map(VrrpConfig.Instance::name).toList());
                     }
                 }
                 groups.add(new ResourceGroup(home, resources, g.block().position()));
             }
         }
-        return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, key,
+        return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, control,
+                monitorInterval, key,
                 List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp);
     }
 
@@ -247,6 +261,8 @@ public record SupervisorConfig(
         sb.append("\tdeadtime = \"").append(Durations.format(deadtime)).append("\";\n");
         sb.append("\tinitdead = \"").append(Durations.format(initdead)).append("\";\n");
         sb.append("\tauto_failback = \"").append(autoFailback ? "on" : "off").append("\";\n");
+        sb.append("\tcontrol_socket = \"").append(controlSocket).append("\";\n");
+        sb.append("\tmonitor_interval = \"").append(Durations.format(monitorInterval)).append("\";\n");
         sb.append("}\nauth {\n\tkey_file = \"").append(keyFile).append("\";\n}\nlinks {\n");
         for (SerialLink l : serialLinks) {
             sb.append("\tserial { device = \"").append(l.device()).append("\"; baud = \"").append(l.baud())

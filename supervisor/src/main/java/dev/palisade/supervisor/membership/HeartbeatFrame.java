@@ -23,9 +23,9 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * <pre>
  *   off  size  field
  *     0   4    magic "PLHB"
- *     4   1    version (1)
+ *     4   1    version (2)
  *     5   1    type (1 heartbeat)
- *     6   1    sender's state
+ *     6   1    sender's failover state (0 unknown, 1 + FailoverMachine.State ordinal)
  *     7   1    n: length of the sender's name (1..63)
  *     8   n    sender's node name, UTF-8
  *   8+n   8    incarnation: the sender's start time in ms; a restart raises it
@@ -33,18 +33,35 @@ import org.bouncycastle.crypto.params.KeyParameter;
  *  24+n   8    sender's wall clock, ms (informational)
  *  32+n   4    sender's keepalive, ms
  *  36+n   4    sender's deadtime, ms
- *  40+n  32    HMAC-SHA256 over bytes 0..39+n, key = HKDF-SHA256(cluster key, "palisade heartbeat v1")
+ *  40+n   1    desire, signed: -1 not eligible, 0 yielding, 1 eligible, 2 home node, 3 asked to take over
+ *  41+n   1    flags: bit 0 asks the peer to release the resources
+ *  42+n   8    claim to start the resources (0 none)
+ *  50+n   8    the peer's claim this node grants (0 none)
+ *  58+n  32    HMAC-SHA256 over bytes 0..57+n, key = HKDF-SHA256(cluster key, "palisade heartbeat v1")
  * </pre>
  */
-public record HeartbeatFrame(int state, String sender, long incarnation, long seqno, long wallClockMillis,
+public record HeartbeatFrame(Status status, String sender, long incarnation, long seqno, long wallClockMillis,
                              int keepaliveMillis, int deadtimeMillis) {
     public static final byte[] MAGIC = {'P', 'L', 'H', 'B'};
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int TYPE_HEARTBEAT = 1;
     public static final int MAC_SIZE = 32;
     public static final int MAX_NAME = 63;
-    /** Largest frame: 8 + 63 + 32 + 32. */
-    public static final int MAX_SIZE = 8 + MAX_NAME + 32 + MAC_SIZE;
+    /** Bytes between the name and the MAC. */
+    static final int BODY = 50;
+    /** Largest frame: 8 + 63 + 50 + 32. */
+    public static final int MAX_SIZE = 8 + MAX_NAME + BODY + MAC_SIZE;
+
+    /** What the sender's failover machine tells the peer (see FailoverMachine.PeerView). */
+    public record Status(int state, int desire, long claim, long grant, boolean wantsRelease) {
+        public static final Status UNKNOWN = new Status(0, -1, 0, 0, false);
+
+        public Status {
+            if (state < 0 || state > 255 || desire < -128 || desire > 127) {
+                throw new IllegalArgumentException("state " + state + " / desire " + desire + " out of range");
+            }
+        }
+    }
 
     /** The heartbeat MAC key derived from the cluster key. */
     public static final class Key {
@@ -80,10 +97,13 @@ public record HeartbeatFrame(int state, String sender, long incarnation, long se
         if (name.length < 1 || name.length > MAX_NAME) {
             throw new IllegalArgumentException("node name must be 1..63 bytes: " + sender);
         }
-        int len = 8 + name.length + 32;
+        int len = 8 + name.length + BODY;
         ByteBuffer b = ByteBuffer.allocate(len + MAC_SIZE).order(ByteOrder.BIG_ENDIAN);
-        b.put(MAGIC).put((byte) VERSION).put((byte) TYPE_HEARTBEAT).put((byte) state).put((byte) name.length).put(name);
+        b.put(MAGIC).put((byte) VERSION).put((byte) TYPE_HEARTBEAT).put((byte) status.state()).put((byte) name.length)
+                .put(name);
         b.putLong(incarnation).putLong(seqno).putLong(wallClockMillis).putInt(keepaliveMillis).putInt(deadtimeMillis);
+        b.put((byte) status.desire()).put((byte) (status.wantsRelease() ? 1 : 0)).putLong(status.claim())
+                .putLong(status.grant());
         byte[] out = b.array();
         System.arraycopy(key.mac(out, len), 0, out, len, MAC_SIZE);
         return out;
@@ -107,7 +127,7 @@ public record HeartbeatFrame(int state, String sender, long incarnation, long se
         if (n < 1 || n > MAX_NAME) {
             throw new FrameException("sender name length " + n);
         }
-        int len = 8 + n + 32;
+        int len = 8 + n + BODY;
         if (b.length != len + MAC_SIZE) {
             throw new FrameException("frame is " + b.length + " bytes, its header says " + (len + MAC_SIZE));
         }
@@ -121,8 +141,19 @@ public record HeartbeatFrame(int state, String sender, long incarnation, long se
         } catch (CharacterCodingException e) {
             throw new FrameException("sender name is not UTF-8");
         }
-        ByteBuffer bb = ByteBuffer.wrap(b, 8 + n, 32).order(ByteOrder.BIG_ENDIAN);
-        return new HeartbeatFrame(b[6] & 0xff, name, bb.getLong(), bb.getLong(), bb.getLong(), bb.getInt(), bb.getInt());
+        ByteBuffer bb = ByteBuffer.wrap(b, 8 + n, BODY).order(ByteOrder.BIG_ENDIAN);
+        long incarnation = bb.getLong();
+        long seqno = bb.getLong();
+        long wall = bb.getLong();
+        int keepalive = bb.getInt();
+        int deadtime = bb.getInt();
+        int desire = bb.get();
+        int flags = bb.get() & 0xff;
+        if ((flags & ~1) != 0) {
+            throw new FrameException("unknown flags 0x" + Integer.toHexString(flags));
+        }
+        Status status = new Status(b[6] & 0xff, desire, bb.getLong(), bb.getLong(), (flags & 1) != 0);
+        return new HeartbeatFrame(status, name, incarnation, seqno, wall, keepalive, deadtime);
     }
 
     /** What a stream reader found: a frame, or the reason the bytes after a magic were not one. */
@@ -153,8 +184,8 @@ public record HeartbeatFrame(int state, String sender, long incarnation, long se
         if (n < 1 || n > MAX_NAME) {
             return new Read(null, "sender name length " + n, found.skipped());
         }
-        byte[] rest = in.readNBytes(n + 32 + MAC_SIZE);
-        if (rest.length < n + 32 + MAC_SIZE) {
+        byte[] rest = in.readNBytes(n + BODY + MAC_SIZE);
+        if (rest.length < n + BODY + MAC_SIZE) {
             throw new EOFException("serial line closed inside a frame");
         }
         byte[] all = new byte[8 + rest.length];

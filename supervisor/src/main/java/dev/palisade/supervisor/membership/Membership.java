@@ -6,14 +6,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
  * Heartbeat membership of one node: sends a frame on every link each keepalive, authenticates and
- * de-duplicates what arrives, and feeds the {@link PeerTracker}; its events go to the log and to a
- * listener (the failover machine, later). The sender and the receivers run on their own high-priority
- * threads; one lock orders the tracker's updates.
+ * de-duplicates what arrives, and feeds the {@link PeerTracker}; its events and every fresh frame go to the
+ * log and to a {@link Listener} (the failover loop). The sender and the receivers run on their own
+ * high-priority threads; one lock orders the tracker's updates.
  */
 public final class Membership implements AutoCloseable {
     private final SupervisorConfig config;
@@ -61,11 +60,11 @@ public final class Membership implements AutoCloseable {
     /** The newest incarnation of the peer seen on any link: older ones are refused everywhere. */
     private long newestIncarnation = -1;
     private final PeerTracker tracker;
-    private final Consumer<PeerTracker.Event> listener;
+    private final Listener listener;
     private final long incarnation = System.currentTimeMillis();
     private final AtomicLong seqno = new AtomicLong();
     private final Counters counters = new Counters();
-    private volatile int state;
+    private volatile HeartbeatFrame.Status status = HeartbeatFrame.Status.UNKNOWN;
     private volatile boolean closed;
     private Thread pulse;
 
@@ -79,7 +78,15 @@ public final class Membership implements AutoCloseable {
         public final AtomicLong sendFailures = new AtomicLong();
     }
 
-    public Membership(SupervisorConfig config, FenceKey clusterKey, Consumer<PeerTracker.Event> listener) {
+    /** Who hears the peer: tracker events (alive, late, dead, links) and each fresh authentic frame. */
+    public interface Listener {
+        void event(PeerTracker.Event e);
+
+        default void frame(HeartbeatFrame f) {
+        }
+    }
+
+    public Membership(SupervisorConfig config, FenceKey clusterKey, Listener listener) {
         this.config = config;
         this.key = new HeartbeatFrame.Key(clusterKey.bytes());
         this.listener = listener;
@@ -97,13 +104,27 @@ public final class Membership implements AutoCloseable {
         return counters;
     }
 
+    /** Each link with its last frame from the peer. */
+    public synchronized String describeLinks() {
+        return tracker.describeLinks(System.nanoTime());
+    }
+
     public synchronized PeerTracker.PeerState peerState() {
         return tracker.state();
     }
 
-    /** The state this node announces in its frames. */
-    public void announce(int nodeState) {
-        this.state = nodeState;
+    /** What this node announces in its frames from now on; sent at once, not at the next keepalive. */
+    public void announce(HeartbeatFrame.Status now) {
+        boolean changed = !now.equals(status);
+        this.status = now;
+        if (changed && pulse != null) {
+            java.util.concurrent.locks.LockSupport.unpark(pulse);
+        }
+    }
+
+    /** This node's incarnation (its start time in ms), carried in every frame. */
+    public long incarnation() {
+        return incarnation;
     }
 
     public void start() throws IOException {
@@ -173,6 +194,7 @@ public final class Membership implements AutoCloseable {
                 long now = System.nanoTime();
                 gaps.computeIfAbsent(link.name(), k -> new GapRecorder()).frame(now);
                 emit(tracker.heard(link.name(), now, f.seqno()));
+                listener.frame(f);
                 return;
             }
         }
@@ -191,14 +213,17 @@ public final class Membership implements AutoCloseable {
         long tickEvery = Math.max(1_000_000L, period / 4);
         long nextSend = System.nanoTime();
         long nextReport = nextSend + 60_000_000_000L;
+        HeartbeatFrame.Status sent = null;
         while (!closed) {
             long now = System.nanoTime();
             if (now - nextReport >= 0) {
                 gapSummaries().forEach((link, summary) -> Logger.info("membership: frame gaps on {}: {}", link, summary));
                 nextReport += 60_000_000_000L;
             }
-            if (now - nextSend >= 0) {
-                byte[] frame = new HeartbeatFrame(state, config.node(), incarnation, seqno.incrementAndGet(),
+            HeartbeatFrame.Status current = status;
+            if (now - nextSend >= 0 || !current.equals(sent)) {
+                sent = current;
+                byte[] frame = new HeartbeatFrame(current, config.node(), incarnation, seqno.incrementAndGet(),
                         System.currentTimeMillis(), (int) config.keepalive().toMillis(),
                         (int) config.deadtime().toMillis()).encode(key);
                 for (HeartbeatLink l : links) {
@@ -206,7 +231,7 @@ public final class Membership implements AutoCloseable {
                         counters.sendFailures.incrementAndGet();
                     }
                 }
-                nextSend += period;
+                nextSend = now - nextSend >= 0 ? nextSend + period : now + period;
                 if (now - nextSend > period) {
                     nextSend = now + period; // we were stopped for more than a period: do not burst
                 }
@@ -215,9 +240,8 @@ public final class Membership implements AutoCloseable {
                 emit(tracker.tick(System.nanoTime()));
             }
             long sleep = Math.min(tickEvery, Math.max(0, nextSend - System.nanoTime()));
-            try {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            } catch (InterruptedException e) {
+            java.util.concurrent.locks.LockSupport.parkNanos(sleep);
+            if (Thread.interrupted()) {
                 return;
             }
         }
@@ -231,7 +255,7 @@ public final class Membership implements AutoCloseable {
                         ? "link down" : "peer " + config.peer() + " late", e.link() == null ? "" : e.link(), e.detail());
                 default -> Logger.info("membership: {} {}: {}", kindText(e.kind()), e.link(), e.detail());
             }
-            listener.accept(e);
+            listener.event(e);
         }
     }
 

@@ -51,7 +51,8 @@ public final class VrrpInstance implements AutoCloseable {
     private volatile boolean running = true;
     private volatile VrrpMachine.State state = VrrpMachine.State.INITIALIZE;
 
-    private VrrpInstance(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
+    private VrrpInstance(VrrpConfig.Instance config, int initialPriority, Consumer<String> listener)
+            throws IOException {
         this.config = config;
         this.listener = listener;
         boolean v6 = config.ipv6();
@@ -73,16 +74,36 @@ public final class VrrpInstance implements AutoCloseable {
             return t;
         });
         this.machine = new VrrpMachine(new VrrpMachine.Settings(config.version(), config.advertIntervalCs(),
-                config.preempt(), config.preemptDelay().toNanos(), primary), config.priority(), new Effects());
+                config.preempt(), config.preemptDelay().toNanos(), primary), initialPriority, new Effects());
         this.thread = new Thread(this::loop, "vrrp-" + config.name());
         thread.setDaemon(true);
     }
 
     /** Opens the sockets and starts the instance (state Backup, or Master at once when priority is 255). */
     public static VrrpInstance start(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
-        VrrpInstance i = new VrrpInstance(config, listener);
+        VrrpInstance i = new VrrpInstance(config, config.priority(), listener);
         i.thread.start();
         return i;
+    }
+
+    /**
+     * Starts the instance released (priority 0: it watches and never takes the address) for the supervisor,
+     * which hands the address over with {@link #takeOver()} and {@link #release()} as its resource group moves.
+     */
+    public static VrrpInstance startReleased(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
+        VrrpInstance i = new VrrpInstance(config, 0, listener);
+        i.thread.start();
+        return i;
+    }
+
+    /** The instance's configuration. */
+    public VrrpConfig.Instance config() {
+        return config;
+    }
+
+    /** Becomes Master now with the configured priority (see {@link VrrpMachine#takeOver}). */
+    public void takeOver() {
+        commands.add(() -> machine.takeOver(config.priority(), System.nanoTime()));
     }
 
     public VrrpMachine.State state() {

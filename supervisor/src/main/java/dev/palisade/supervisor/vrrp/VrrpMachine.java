@@ -129,6 +129,23 @@ public final class VrrpMachine {
         return state == State.BACKUP ? masterDownAt : state == State.MASTER ? adverAt : NEVER;
     }
 
+    /**
+     * Takes mastership now with priority {@code p}, without waiting out Master_Down_Interval: for the supervisor,
+     * which calls it only when the peer holding the address is verified fenced or has released it. A Master
+     * with a higher priority still wins by the RFC's rules when its advert arrives.
+     */
+    public void takeOver(int p, long now) {
+        if (p < 1 || p > 255) {
+            throw new IllegalArgumentException("priority " + p);
+        }
+        priority = p;
+        if (state == State.BACKUP) {
+            becomeMaster(now, "taken over by the supervisor (the peer is fenced or has released the address)");
+        } else {
+            handle(Event.PRIORITY, now, null, null);
+        }
+    }
+
     /** Changes the priority (0 releases; 255 claims ownership) and lets the state react. */
     public void priority(int p, long now) {
         if (p < 0 || p > 255) {

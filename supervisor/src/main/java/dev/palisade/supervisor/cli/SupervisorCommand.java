@@ -1,0 +1,139 @@
+package dev.palisade.supervisor.cli;
+
+import dev.palisade.fence.ExitCode;
+import dev.palisade.fence.Logging;
+import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.auth.KeyFileException;
+import dev.palisade.supervisor.config.SupervisorConfig;
+import dev.palisade.supervisor.node.ControlSocket;
+import dev.palisade.supervisor.node.SupervisorNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.tinylog.Logger;
+
+/**
+ * {@code palisade supervisor -f FILE [-d N]}: the supervisor (membership, failover, fencing, resources, VRRP,
+ * control socket) in the foreground until SIGTERM, which stops the resources first when this node runs them.
+ * {@code palisade ctl [-s SOCKET | -f FILE] status|standby|unstandby|switchover|maintenance on|off}: asks it.
+ */
+public final class SupervisorCommand {
+    static final String CTL_USAGE = "usage: palisade ctl [-s SOCKET | -f CONFIG] "
+            + "status|standby|unstandby|switchover|maintenance on|maintenance off";
+
+    private SupervisorCommand() {
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String file = null;
+        int debug = 0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-f" -> file = i + 1 < args.length ? args[++i] : null;
+                case "-d" -> {
+                    try {
+                        debug = Integer.parseInt(i + 1 < args.length ? args[++i] : "x");
+                    } catch (NumberFormatException e) {
+                        err.println("palisade supervisor: -d takes a number");
+                        return ExitCode.USAGE;
+                    }
+                }
+                default -> {
+                    err.println("palisade supervisor: unknown option '" + args[i] + "'\nusage: palisade supervisor -f FILE [-d N]");
+                    return ExitCode.USAGE;
+                }
+            }
+        }
+        if (file == null) {
+            err.println("usage: palisade supervisor -f FILE [-d N]");
+            return ExitCode.USAGE;
+        }
+        int level = debug;
+        String f = file;
+        return Palisade.withConfig(file, err, () -> {
+            SupervisorConfig config = SupervisorConfig.load(Path.of(f));
+            Logging.configure(level);
+            FenceKey key;
+            try {
+                key = FenceKey.load(config.keyFile());
+            } catch (KeyFileException e) {
+                Logger.error(e.getMessage());
+                return ExitCode.USAGE;
+            }
+            SupervisorNode node = new SupervisorNode(config, key);
+            CountDownLatch stopped = new CountDownLatch(1);
+            try {
+                node.start();
+            } catch (IOException e) {
+                Logger.error("cannot start: {}", e.getMessage());
+                return ExitCode.SYSTEM;
+            }
+            ControlSocket control;
+            try {
+                control = ControlSocket.open(config.controlSocket(), line -> answer(node, line));
+            } catch (IOException e) {
+                Logger.error("control socket {}: {}", config.controlSocket(), e.getMessage());
+                node.close();
+                return ExitCode.SYSTEM;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                Logger.info("supervisor: stopping (resources first when this node runs them)");
+                node.shutdown(config.deadtime().toMillis() * 20 + 60_000);
+                control.close();
+                stopped.countDown();
+            }, "supervisor-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ExitCode.OK;
+        });
+    }
+
+    static String answer(SupervisorNode node, String line) {
+        if (line.equals("status")) {
+            return node.status();
+        }
+        String r = node.command(line);
+        return r != null ? r : "error: unknown command '" + line + "'; " + CTL_USAGE.substring("usage: ".length());
+    }
+
+    public static int ctl(String[] args, PrintStream out, PrintStream err) {
+        Path socket = Path.of(SupervisorConfig.DEFAULT_CONTROL_SOCKET);
+        int i = 0;
+        if (args.length >= 2 && args[0].equals("-s")) {
+            socket = Path.of(args[1]);
+            i = 2;
+        } else if (args.length >= 2 && args[0].equals("-f")) {
+            String f = args[1];
+            Path[] found = new Path[1];
+            int rc = Palisade.withConfig(f, err, () -> {
+                found[0] = SupervisorConfig.load(Path.of(f)).controlSocket();
+                return ExitCode.OK;
+            });
+            if (rc != ExitCode.OK) {
+                return rc;
+            }
+            socket = found[0];
+            i = 2;
+        }
+        String command = String.join(" ", Arrays.copyOfRange(args, i, args.length)).strip();
+        if (command.isEmpty() || command.equals("-h") || command.equals("--help")) {
+            (command.isEmpty() ? err : out).println(CTL_USAGE);
+            return command.isEmpty() ? ExitCode.USAGE : ExitCode.OK;
+        }
+        String answer;
+        try {
+            answer = ControlSocket.ask(socket, command);
+        } catch (IOException e) {
+            err.println("palisade ctl: cannot reach the supervisor at " + socket + " (" + e.getMessage()
+                    + "); is 'palisade supervisor' running?");
+            return ExitCode.SYSTEM;
+        }
+        out.print(answer);
+        return answer.startsWith("error:") ? ExitCode.USAGE : ExitCode.OK;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.palisade.supervisor.node;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.tinylog.Logger;
+
+/**
+ * The supervisor's local control socket (a Unix socket, mode 0600: root only): one command line in, the
+ * answer out, then the connection closes. A client that sends nothing within 5 s is dropped.
+ */
+public final class ControlSocket implements AutoCloseable {
+    static final int MAX_LINE = 256;
+    private static final long DEADLINE_MILLIS = 5000;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Function<String, String> handler;
+    private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "control");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "control-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Thread acceptor;
+
+    private ControlSocket(Path path, ServerSocketChannel server, Function<String, String> handler) {
+        this.path = path;
+        this.server = server;
+        this.handler = handler;
+        this.acceptor = new Thread(this::accept, "control-accept");
+        acceptor.setDaemon(true);
+    }
+
+    /** Listens on {@code path} (a stale socket file from an earlier run is replaced). */
+    public static ControlSocket open(Path path, Function<String, String> handler) throws IOException {
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        if (Files.exists(path)) {
+            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                throw new IOException(path + ": another supervisor answers on this control socket");
+            } catch (IOException stale) {
+                if (stale.getMessage() != null && stale.getMessage().contains("another supervisor")) {
+                    throw stale;
+                }
+                Files.delete(path);
+            }
+        }
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        s.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        ControlSocket c = new ControlSocket(path, s, handler);
+        c.acceptor.start();
+        return c;
+    }
+
+    private void accept() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel ch = server.accept();
+                workers.execute(() -> serve(ch));
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    Logger.warn("control socket: {}", e.getMessage());
+                }
+                return;
+            }
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing is all we wanted
+            }
+        }, DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        try (ch) {
+            String line = readLine(ch);
+            String answer = line == null ? "error: no command" : handler.apply(line.strip());
+            ByteBuffer out = ByteBuffer.wrap((answer.endsWith("\n") ? answer : answer + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            while (out.hasRemaining()) {
+                ch.write(out);
+            }
+        } catch (IOException e) {
+            Logger.debug("control socket client: {}", e.getMessage());
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /** One line of at most MAX_LINE bytes; null if the client sent none. */
+    static String readLine(SocketChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(MAX_LINE + 1);
+        while (b.hasRemaining()) {
+            int n = ch.read(b);
+            if (n < 0) {
+                break;
+            }
+            for (int i = 0; i < b.position(); i++) {
+                if (b.get(i) == '\n') {
+                    return new String(b.array(), 0, i, StandardCharsets.UTF_8);
+                }
+            }
+        }
+        if (b.position() > MAX_LINE) {
+            return null;
+        }
+        return b.position() == 0 ? null : new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    }
+
+    /** Sends one command to a supervisor's control socket and returns its answer. */
+    public static String ask(Path path, String command) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(3 * DEADLINE_MILLIS);
+                    ch.close(); // the supervisor did not answer in time: fail the read
+                } catch (InterruptedException | IOException done) {
+                    // answered in time
+                }
+            }, "control-client-deadline");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            try {
+                return exchange(ch, command);
+            } finally {
+                watchdog.interrupt();
+            }
+        }
+    }
+
+    private static String exchange(SocketChannel ch, String command) throws IOException {
+        {
+            ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.shutdownOutput();
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            while (ch.read(b) >= 0) {
+                out.write(b.array(), 0, b.position());
+                b.clear();
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // the socket file is removed below either way
+        }
+        workers.shutdownNow();
+        deadlines.shutdownNow();
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.palisade.supervisor.pair;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.palisade.drivers.testing.Commands;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The appliance pair end to end ({@link PairLab}): two supervisors, real ipmi_sim power, a socat null-modem
+ * cable and a UDP crossover link, an ext4 disk image, real MariaDB, the VIP by VRRP; an application writes
+ * rows through the VIP the whole time. Keepalive 100 ms, deadtime 500 ms.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PairFailoverTest {
+    private static Path dir;
+    private static PairLab lab;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        dir = Files.createTempDirectory("pair");
+        lab = PairLab.create(dir, PairLab.Timing.FAST);
+        assertEquals(0, lab.power(0, "on").exit());
+        assertEquals(0, lab.power(1, "on").exit());
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (lab != null) {
+            lab.close();
+        }
+        if (Boolean.getBoolean("palisade.pair.keep")) {
+            System.out.println("pair: kept " + dir);
+            return;
+        }
+        try (var w = Files.walk(dir)) {
+            w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static String logs() throws Exception {
+        Path w = dir.resolve("writer.log");
+        return "\n--- pf1:\n" + tail(lab.log(0)) + "\n--- pf2:\n" + tail(lab.log(1)) + "\n--- writer:\n"
+                + (Files.exists(w) ? tail(Files.readString(w)) : "");
+    }
+
+    private static String tail(String s) {
+        return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+    }
+
+    @Test
+    @Order(1)
+    void theHomeNodeTakesTheGroupAndStatusShowsBothNodesLinksResourcesAndTheVip() throws Exception {
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
+                "pf2", "STANDBY"))), "states " + lab.states() + logs());
+        String status = lab.ctl(0, "status");
+        assertTrue(status.startsWith("node pf1: ACTIVE"), status);
+        assertTrue(status.contains("peer pf2: STANDBY, membership alive"), status);
+        assertTrue(status.contains("serial ") && status.contains("udp eth1 10.97.0.2:6940"), status);
+        assertTrue(status.matches("(?s).*filesystem .*: RUNNING.*mariadb .*: RUNNING.*vip vi_db .*: RUNNING.*"), status);
+        assertTrue(status.contains("vip vi_db [10.98.0.100/24]: held by pf1"), status);
+        assertTrue(PairLab.await(Duration.ofSeconds(5), () -> lab.ctl(1, "status")
+                .contains("not here (VRRP BACKUP; peer pf1 is ACTIVE)")), lab.ctl(1, "status"));
+        Commands.Result ctl = Commands.run(20_000, PairLab.palisade("ctl", "-s", lab.controlSocket(1).toString(),
+                "status"));
+        assertEquals(0, ctl.exit(), ctl.toString());
+        assertTrue(ctl.stdout().startsWith("node pf2: STANDBY"), ctl.stdout());
+        Commands.Result bad = Commands.run(20_000, PairLab.palisade("ctl", "-s", lab.controlSocket(1).toString(),
+                "explode"));
+        assertEquals(100, bad.exit(), bad.toString());
+        assertTrue(bad.stdout().contains("unknown command 'explode'"), bad.toString());
+    }
+
+    @Test
+    @Order(2)
+    void activeNodePowerCutTheStandbyFencesTakesOverAndNoAcknowledgedRowIsLost() throws Exception {
+        lab.startWriter();
+        assertTrue(PairLab.await(Duration.ofSeconds(30), () -> count() >= 300), "the writer writes: " + count()
+                + logs());
+        long cut = System.currentTimeMillis();
+        int before = count();
+        assertEquals(0, lab.power(0, "off").exit());
+        assertTrue(PairLab.await(Duration.ofSeconds(30), () -> lab.state(1).equals("ACTIVE")), lab.states() + logs());
+        assertTrue(PairLab.await(Duration.ofSeconds(30), () -> count() >= before + 300), "writes resume: " + count()
+                + logs());
+        TreeMap<Long, Long> acks = lab.acknowledged();
+        long[] gap = largestGapAfter(acks, cut);
+        System.out.printf("pair: power cut of the active node: writes stopped %d ms after the off command, resumed "
+                + "through the VIP %d ms after it (%d ms without an acknowledged row)%n", gap[0] - cut, gap[1] - cut,
+                gap[1] - gap[0]);
+        assertTrue(lab.ctl(1, "status").contains("pf1 fenced: power verified off"), lab.ctl(1, "status"));
+        assertTrue(lab.power(0, "status").stdout().strip().endsWith("is off"));
+        Set<Long> rows = lab.rowsOn(1);
+        for (Long n : acks.keySet()) {
+            assertTrue(rows.contains(n), "acknowledged row " + n + " is missing after takeover" + logs());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void theFencedNodeRejoinsAsStandbyAndASwitchoverBackLosesNoRow() throws Exception {
+        assertEquals(0, lab.power(0, "on").exit());
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "STANDBY",
+                "pf2", "ACTIVE"))), "auto_failback off: pf1 comes back as standby " + lab.states() + logs());
+        int before = count();
+        long asked = System.currentTimeMillis();
+        String answer = lab.ctl(1, "switchover");
+        assertTrue(answer.startsWith("ok: switchover"), answer);
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
+                "pf2", "STANDBY"))), lab.states() + logs());
+        assertTrue(PairLab.await(Duration.ofSeconds(30), () -> count() >= before + 300), "writes resume" + logs());
+        long[] gap = largestGapAfter(lab.acknowledged(), asked);
+        System.out.printf("pair: switchover downtime (largest gap between acknowledged rows): %d ms%n",
+                gap[1] - gap[0]);
+        lab.stopWriter();
+        TreeMap<Long, Long> acks = lab.acknowledged();
+        Set<Long> rows = lab.rowsOn(0);
+        for (Long n : acks.keySet()) {
+            assertTrue(rows.contains(n), "acknowledged row " + n + " is missing after the switchover" + logs());
+        }
+        assertTrue(lab.power(1, "status").stdout().strip().endsWith("is on"), "a switchover fences nobody");
+    }
+
+    @Test
+    @Order(4)
+    void bothHeartbeatLinksCutWhileBothLiveExactlyOneStaysActiveAndTheOtherIsFenced() throws Exception {
+        lab.partition();
+        assertTrue(PairLab.await(Duration.ofSeconds(30), () -> powerIs(1, "off")),
+                "pf2 (race delay 0 for fencing it) is fenced by pf1" + logs());
+        Thread.sleep(dev.palisade.drivers.testing.TestTime.scaled(Duration.ofSeconds(3)).toMillis());
+        assertEquals("ACTIVE", lab.state(0), logs());
+        assertTrue(lab.power(0, "status").stdout().strip().endsWith("is on"), "pf1 was not fenced: it won the race");
+        assertEquals("OFF", lab.state(1));
+    }
+
+    /** The largest gap between consecutive acknowledgements from {@code from} on: {last before, first after}. */
+    static long[] largestGapAfter(TreeMap<Long, Long> acks, long from) {
+        long prev = -1;
+        long[] worst = {0, 0};
+        for (long t : acks.values()) {
+            if (prev > 0 && t >= from && t - prev > worst[1] - worst[0]) {
+                worst = new long[] {prev, t};
+            }
+            prev = t;
+        }
+        return worst;
+    }
+
+    private static boolean powerIs(int node, String what) {
+        try {
+            return lab.power(node, "status").stdout().strip().endsWith("is " + what);
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static int count() {
+        try {
+            return lab.acknowledged().size();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+}
