@@ -1,63 +1,18 @@
 #!/usr/bin/env bash
-# make run: start the fence gateway on an embedded default that needs no hardware: libvirt's test
-# driver with the demo VMs of scripts/demo/domains.xml, a freshly generated key (mode 0600), and a TCP
-# listener on 127.0.0.1. It prints the stock fence_virt commands that drive it, runs two of them, and
-# keeps the gateway in the foreground (Ctrl-C stops it).
+# make run: the appliance pair on one machine, no hardware needed. Two supervisors in their own network
+# namespaces, each powered by its own ipmi_sim (its power control starts and cuts the node), a socat pty pair
+# as the serial cable plus a UDP crossover link, an ext4 disk image with MariaDB's data directory that the
+# active node mounts, the VIP by VRRP, and an application writing rows through the VIP. It tours a power cut,
+# a rejoin and a switchover, then prints a status line every two seconds until Ctrl-C.
+#   PALISADE_RUN_DIR=/tmp/palisade-pair  (where the lab lives)   PALISADE_DEMO_TOUR=no  (skip the tour)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-run=${PALISADE_RUN_DIR:-$top/run}
-port=${PALISADE_DEMO_PORT:-1229}
-mkdir -p "$run"
-chmod 700 "$run"
-key=$run/fence_xvm.key
-if [ ! -s "$key" ]; then
-    (umask 077; head -c 4096 /dev/urandom > "$key")
-fi
-chmod 600 "$key"
-cat > "$run/fence_virt.conf" <<CONF
-# Demo configuration written by scripts/run-demo.sh (fence_virt.conf grammar).
-fence_virtd {
-	listener = "tcp";
-	backend = "libvirt";
-}
-listeners {
-	tcp {
-		key_file = "$key";
-		address = "127.0.0.1";
-		port = "$port";
-		hash = "sha256";
-		auth = "sha256";
-	}
-}
-backends {
-	libvirt {
-		uri = "test://$top/scripts/demo/domains.xml";
-	}
-}
-CONF
-chmod 600 "$run/fence_virt.conf"
-
-"$top/bin/palisade" fence-daemon -F -f "$run/fence_virt.conf" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
-for _ in $(seq 1 100); do
-    ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
-    kill -0 $pid 2>/dev/null || { echo "the gateway did not start"; exit 1; }
-    sleep 0.1
-done
-fv="fence_virt -T 127.0.0.1 -p $port -k $key"
-cat <<MSG
-
-== Palisade fence gateway is running (pid $pid), TCP 127.0.0.1:$port, libvirt test driver ==
-Stock fence_virt commands against it:
-  $fv -o list
-  $fv -o status -H appliance-b
-  $fv -o off    -H appliance-b      # fences one VM
-  $fv -o on     -H appliance-b
-MSG
-if command -v fence_virt >/dev/null; then
-    echo; echo "\$ $fv -o list"; $fv -o list || true
-    echo "\$ $fv -o status -H appliance-b"; $fv -o status -H appliance-b || true
-fi
-echo; echo "Ctrl-C stops the gateway."
-wait $pid
+[ "$(id -u)" = 0 ] || { echo "make run: needs root (network namespaces, loop devices, mount)" >&2; exit 111; }
+run=${PALISADE_RUN_DIR:-/tmp/palisade-pair}
+cp=$top/image/target/palisade.jar:$top/bench/target/classes
+for m in drivers fence-daemon supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-$m-*-tests.jar); done
+for j in "$top"/bench/target/lib/*.jar; do cp=$cp:$j; done
+tour=()
+[ "${PALISADE_DEMO_TOUR:-yes}" = no ] && tour=(--no-tour)
+exec java -Xmx128m -XX:+UseSerialGC -Dtinylog.configuration=tinylog.properties -cp "$cp" \
+    dev.palisade.bench.PairDemo "$run" "${tour[@]}"

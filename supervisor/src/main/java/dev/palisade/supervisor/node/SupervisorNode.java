@@ -260,8 +260,11 @@ public final class SupervisorNode implements AutoCloseable {
         HeartbeatFrame.Status ps = peerStatus;
         String peerState = ps.state() >= 1 && ps.state() <= State.values().length
                 ? State.values()[ps.state() - 1].toString() : "UNKNOWN";
-        sb.append("peer ").append(config.peer()).append(": ").append(peerState).append(", membership ")
-                .append(membership.peerState().toString().toLowerCase());
+        PeerTracker.PeerState ms = membership.peerState();
+        boolean heardNow = ms == PeerTracker.PeerState.ALIVE || ms == PeerTracker.PeerState.WARNED;
+        sb.append("peer ").append(config.peer()).append(": ").append(heardNow ? peerState
+                        : "not heard" + (ps.state() == 0 ? "" : " (last said " + peerState + ")"))
+                .append(", membership ").append(ms.toString().toLowerCase());
         long heard = peerHeardAt;
         sb.append(heard < 0 ? ", never heard" : ", heard " + (now - heard) / 1_000_000 + " ms ago").append("\n");
         sb.append("links: ").append(membership.describeLinks()).append("\n");
