@@ -36,6 +36,7 @@ bench: deps bench-deps build
 	bash bench/membership-bench.sh
 	bash bench/ipmi-bench.sh
 	bash bench/vrrp-bench.sh
+	bash bench/pair-bench.sh
 
 clean:
 	$(MVN) clean
