@@ -40,6 +40,8 @@ public final class Palisade {
                                                               resources, VRRP, control socket
               ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
                                                               switchover, maintenance on|off
+              drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
+                                                              peer; exit 7 fenced, 5 not (drbd.conf handlers)
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -68,6 +70,7 @@ public final class Palisade {
             case "vrrp" -> VrrpCommand.run(rest, out, err);
             case "supervisor" -> SupervisorCommand.run(rest, out, err);
             case "ctl" -> SupervisorCommand.ctl(rest, out, err);
+            case "drbd-fence-peer" -> SupervisorCommand.drbdFencePeer(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {
                 out.println("palisade " + version());

@@ -97,29 +97,72 @@ public final class SupervisorCommand {
         if (line.equals("status")) {
             return node.status();
         }
+        if (line.equals("fence-peer")) {
+            try {
+                var o = node.fencePeerForReplication();
+                return (o.fenced() ? "fenced: " : "error: ") + o.summary();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "error: interrupted";
+            }
+        }
         String r = node.command(line);
         return r != null ? r : "error: unknown command '" + line + "'; " + CTL_USAGE.substring("usage: ".length());
     }
 
-    public static int ctl(String[] args, PrintStream out, PrintStream err) {
-        Path socket = Path.of(SupervisorConfig.DEFAULT_CONTROL_SOCKET);
-        int i = 0;
+    /** DRBD's fence-peer handler exit codes (drbd.conf(5)): 7 the peer was fenced; 5 it could not be. */
+    static final int DRBD_PEER_FENCED = 7;
+    static final int DRBD_PEER_UNREACHABLE = 5;
+
+    /**
+     * {@code palisade drbd-fence-peer [-s SOCKET | -f FILE]}: DRBD's fence-peer handler. Asks the local supervisor
+     * to fence the peer (verified power off) and exits 7 when it was; otherwise 5, and DRBD keeps I/O frozen
+     * (with fencing resource-and-stonith) rather than risk a split brain.
+     */
+    public static int drbdFencePeer(String[] args, PrintStream out, PrintStream err) {
+        Path socket = socket(args, err);
+        if (socket == null) {
+            return DRBD_PEER_UNREACHABLE;
+        }
+        String res = System.getenv().getOrDefault("DRBD_RESOURCE", "?");
+        try {
+            String answer = ControlSocket.ask(socket, "fence-peer", java.time.Duration.ofMinutes(5));
+            out.print(answer);
+            if (answer.startsWith("fenced:")) {
+                err.println("palisade drbd-fence-peer: resource " + res + ": peer fenced (exit 7)");
+                return DRBD_PEER_FENCED;
+            }
+            err.println("palisade drbd-fence-peer: resource " + res + ": peer NOT fenced (exit 5; I/O stays frozen)");
+            return DRBD_PEER_UNREACHABLE;
+        } catch (IOException e) {
+            err.println("palisade drbd-fence-peer: resource " + res + ": cannot reach the supervisor at " + socket
+                    + " (" + e.getMessage() + "); peer NOT fenced (exit 5)");
+            return DRBD_PEER_UNREACHABLE;
+        }
+    }
+
+    /** The control socket named by -s SOCKET or by -f CONFIG, else the default; null after a config error. */
+    private static Path socket(String[] args, PrintStream err) {
         if (args.length >= 2 && args[0].equals("-s")) {
-            socket = Path.of(args[1]);
-            i = 2;
-        } else if (args.length >= 2 && args[0].equals("-f")) {
-            String f = args[1];
+            return Path.of(args[1]);
+        }
+        if (args.length >= 2 && args[0].equals("-f")) {
             Path[] found = new Path[1];
-            int rc = Palisade.withConfig(f, err, () -> {
-                found[0] = SupervisorConfig.load(Path.of(f)).controlSocket();
+            int rc = Palisade.withConfig(args[1], err, () -> {
+                found[0] = SupervisorConfig.load(Path.of(args[1])).controlSocket();
                 return ExitCode.OK;
             });
-            if (rc != ExitCode.OK) {
-                return rc;
-            }
-            socket = found[0];
-            i = 2;
+            return rc == ExitCode.OK ? found[0] : null;
         }
+        return Path.of(SupervisorConfig.DEFAULT_CONTROL_SOCKET);
+    }
+
+    public static int ctl(String[] args, PrintStream out, PrintStream err) {
+        Path socket = socket(args, err);
+        if (socket == null) {
+            return ExitCode.USAGE;
+        }
+        int i = args.length >= 2 && (args[0].equals("-s") || args[0].equals("-f")) ? 2 : 0;
         String command = String.join(" ", Arrays.copyOfRange(args, i, args.length)).strip();
         if (command.isEmpty() || command.equals("-h") || command.equals("--help")) {
             (command.isEmpty() ? err : out).println(CTL_USAGE);

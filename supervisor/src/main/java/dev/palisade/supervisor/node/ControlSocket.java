@@ -94,6 +94,7 @@ public final class ControlSocket implements AutoCloseable {
         }, DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
         try (ch) {
             String line = readLine(ch);
+            deadline.cancel(false); // the command is in; running it may take longer (fence-peer waits for a fence)
             String answer = line == null ? "error: no command" : handler.apply(line.strip());
             ByteBuffer out = ByteBuffer.wrap((answer.endsWith("\n") ? answer : answer + "\n")
                     .getBytes(StandardCharsets.UTF_8));
@@ -127,12 +128,17 @@ public final class ControlSocket implements AutoCloseable {
         return b.position() == 0 ? null : new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
     }
 
-    /** Sends one command to a supervisor's control socket and returns its answer. */
+    /** Sends one command to a supervisor's control socket and returns its answer (15 s at most). */
     public static String ask(Path path, String command) throws IOException {
+        return ask(path, command, java.time.Duration.ofMillis(3 * DEADLINE_MILLIS));
+    }
+
+    /** As {@link #ask(Path, String)}, waiting at most {@code timeout} for the answer. */
+    public static String ask(Path path, String command, java.time.Duration timeout) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
             Thread watchdog = new Thread(() -> {
                 try {
-                    Thread.sleep(3 * DEADLINE_MILLIS);
+                    Thread.sleep(timeout.toMillis());
                     ch.close(); // the supervisor did not answer in time: fail the read
                 } catch (InterruptedException | IOException done) {
                     // answered in time

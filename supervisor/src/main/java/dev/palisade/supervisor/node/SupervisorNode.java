@@ -73,6 +73,8 @@ public final class SupervisorNode implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean fenceWanted;
     private volatile boolean holding;
+    /** The peer's power was verified off and it has not been heard since. */
+    private volatile boolean peerFenced;
     private volatile State state = State.INITDEAD;
     private volatile HeartbeatFrame.Status peerStatus = HeartbeatFrame.Status.UNKNOWN;
     private volatile long peerHeardAt = -1;
@@ -109,7 +111,8 @@ public final class SupervisorNode implements AutoCloseable {
                 vrrp.put(i.name(), vipInstances.contains(i.name()) ? VrrpInstance.startReleased(i, line -> { })
                         : VrrpInstance.start(i, line -> { }));
             }
-            ResourceFactory factory = new ResourceFactory(ResourceFactory.Paths.SYSTEM, vrrp);
+            ResourceFactory factory = new ResourceFactory(ResourceFactory.Paths.SYSTEM, vrrp, new ResourceFactory.Drbd(
+                    "/usr/sbin/drbdadm", "/usr/sbin/drbdsetup", () -> peerFenced));
             if (!config.groups().isEmpty()) {
                 for (String line : config.groups().get(0).resources()) {
                     try {
@@ -152,6 +155,7 @@ public final class SupervisorNode implements AutoCloseable {
             @Override
             public void frame(HeartbeatFrame f) {
                 peerHeardAt = System.nanoTime();
+                peerFenced = false;
                 peerStatus = f.status();
                 HeartbeatFrame.Status s = f.status();
                 State ps = s.state() >= 1 && s.state() <= State.values().length ? State.values()[s.state() - 1] : null;
@@ -241,6 +245,31 @@ public final class SupervisorNode implements AutoCloseable {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * For DRBD's fence-peer handler: fences the peer now (its levels, verified off; no race delay, since DRBD
+     * already froze I/O and only the handler's answer releases it). Returns the outcome's summary; the caller
+     * maps it to DRBD's exit codes.
+     */
+    public FenceCoordinator.Outcome fencePeerForReplication() throws InterruptedException {
+        if (peerPlan == null) {
+            return new FenceCoordinator.Outcome(config.peer(), false, false, 0, 0, List.of());
+        }
+        FenceCoordinator.Plan noDelay = new FenceCoordinator.Plan(peerPlan.node(), java.time.Duration.ZERO,
+                peerPlan.levels(), peerPlan.verifyTimeout(), peerPlan.pollInterval());
+        Logger.warn("fence {}: asked by DRBD's fence-peer handler (replication link lost)", config.peer());
+        FenceCoordinator.Outcome o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(noDelay,
+                FenceCoordinator.Action.OFF, () -> true, step -> { });
+        lastFence = o;
+        peerFenced = o.fenced();
+        return o;
+    }
+
+    /** How long fencing the peer may take at most (for clients waiting on it). */
+    public java.time.Duration fenceBudget() {
+        return peerPlan == null ? java.time.Duration.ofSeconds(5) : peerPlan.verifyTimeout().plusSeconds(30)
+                .multipliedBy(Math.max(1, peerPlan.levels().size()));
     }
 
     /** Everything an operator asks about at 3 a.m., as text. */
@@ -343,6 +372,7 @@ public final class SupervisorNode implements AutoCloseable {
                         FenceCoordinator.Outcome o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(peerPlan,
                                 FenceCoordinator.Action.OFF, () -> fenceWanted && !closed, step -> { });
                         lastFence = o;
+                        peerFenced = o.fenced();
                         if (o.fenced() || o.cancelled()) {
                             Logger.info("fence {}", o.summary());
                         } else {

@@ -15,6 +15,7 @@ import java.util.Map;
  *     argument order);</li>
  * <li>{@code mariadb::DATADIR[::key=value]...}: the built-in MariaDB resource;</li>
  * <li>{@code vip::INSTANCE}: the addresses of a VRRP instance of this configuration;</li>
+ * <li>{@code drbd::RESOURCE}, and Heartbeat's {@code drbddisk::RESOURCE}: the built-in DRBD resource;</li>
  * <li>{@code ocf:PROVIDER:TYPE[::key=value]...}: an OCF resource agent;</li>
  * <li>anything else, {@code NAME[::ARG]...}: Heartbeat's resource.d/NAME with the arguments, else the LSB init
  *     script NAME, exactly as Heartbeat runs a haresources line.</li>
@@ -27,12 +28,23 @@ public final class ResourceFactory {
                 Path.of("/etc/init.d"), Duration.ofSeconds(120));
     }
 
+    /** DRBD's tools, and whether the peer is verified fenced (asked when only a Consistent disk is left). */
+    public record Drbd(String drbdadm, String drbdsetup, java.util.function.BooleanSupplier peerFenced) {
+        public static final Drbd SYSTEM_NEVER_FENCED = new Drbd("/usr/sbin/drbdadm", "/usr/sbin/drbdsetup", () -> false);
+    }
+
     private final Paths paths;
     private final Map<String, VrrpInstance> vrrp;
+    private final Drbd drbd;
 
     public ResourceFactory(Paths paths, Map<String, VrrpInstance> vrrp) {
+        this(paths, vrrp, Drbd.SYSTEM_NEVER_FENCED);
+    }
+
+    public ResourceFactory(Paths paths, Map<String, VrrpInstance> vrrp, Drbd drbd) {
         this.paths = paths;
         this.vrrp = vrrp;
+        this.drbd = drbd;
     }
 
     /** The resource a line names; IllegalArgumentException says what is wrong with the line. */
@@ -47,6 +59,13 @@ public final class ResourceFactory {
                 }
                 return new FilesystemResource(Path.of(args.get(0)), Path.of(args.get(1)), args.get(2),
                         args.size() == 4 ? args.get(3) : null, paths.timeout());
+            }
+            case "drbd", "drbddisk" -> {
+                if (args.size() != 1 || args.get(0).isEmpty()) {
+                    throw new IllegalArgumentException(name + " takes one DRBD resource name: " + name + "::r0");
+                }
+                return new DrbdResource(args.get(0), drbd.drbdadm(), drbd.drbdsetup(), drbd.peerFenced(),
+                        paths.timeout());
             }
             case "mariadb" -> {
                 return new MariaDbResource(MariaDbResource.Settings.parse(args));

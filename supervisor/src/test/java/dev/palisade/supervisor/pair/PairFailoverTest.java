@@ -134,6 +134,47 @@ class PairFailoverTest {
 
     @Test
     @Order(4)
+    void drbdsFencePeerHandlerHasTheSupervisorFenceThePeerAndSaysSoInDrbdsExitCodes() throws Exception {
+        java.util.List<String> handler = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", lab.ns[0],
+                "env", "DRBD_RESOURCE=r0"));
+        handler.addAll(PairLab.palisade("drbd-fence-peer", "-s", lab.controlSocket(0).toString()));
+        int machineFences = occurrences(lab.log(0), "[supervisor-fence] pf2 fenced");
+        Commands.Result r = Commands.run(120_000, handler);
+        assertEquals(7, r.exit(), r.toString());
+        assertTrue(r.stdout().startsWith("fenced: pf2 fenced: power verified off"), r.toString());
+        assertTrue(powerIs(1, "off"));
+        assertEquals("ACTIVE", lab.state(0), "the active node keeps the group");
+        Commands.Result unreachable = Commands.run(20_000, PairLab.palisade("drbd-fence-peer", "-s",
+                dir.resolve("nobody.sock").toString()));
+        assertEquals(5, unreachable.exit(), unreachable.toString());
+        assertTrue(unreachable.stderr().contains("peer NOT fenced"), unreachable.toString());
+        // pf1 then sees pf2 dead on its links and, being active, fences it once more (off reads off): wait for that
+        // before powering pf2 on, or that fence would cut the new boot
+        assertTrue(PairLab.await(Duration.ofSeconds(20), () -> occurrences(log0(), "[supervisor-fence] pf2 fenced")
+                > machineFences), logs());
+        assertEquals(0, lab.power(1, "on").exit());
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
+                "pf2", "STANDBY"))), lab.states() + logs());
+    }
+
+    private static String log0() {
+        try {
+            return lab.log(0);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    @Order(5)
     void bothHeartbeatLinksCutWhileBothLiveExactlyOneStaysActiveAndTheOtherIsFenced() throws Exception {
         lab.partition();
         assertTrue(PairLab.await(Duration.ofSeconds(30), () -> powerIs(1, "off")),

@@ -1,0 +1,116 @@
+package dev.palisade.drivers.storage;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One DRBD resource's state as {@code drbdsetup events2 --now RESOURCE} prints it (DRBD 9; one "exists" line
+ * per object, {@code key:value} fields, ending with {@code exists -}):
+ *
+ * <pre>
+ * exists resource name:r0 role:Secondary suspended:no
+ * exists connection name:r0 peer-node-id:1 conn-name:pf2 connection:Connected role:Secondary
+ * exists device name:r0 volume:0 minor:0 disk:UpToDate client:no
+ * exists peer-device name:r0 peer-node-id:1 conn-name:pf2 volume:0 replication:Established peer-disk:UpToDate
+ * exists -
+ * </pre>
+ *
+ * Only what promotion decisions need is kept: this node's role, each volume's disk state, each connection's
+ * state and the peer's disk states.
+ */
+public record DrbdState(String resource, String role, List<String> disks, List<String> connections,
+                        List<String> peerDisks) {
+
+    /** A line that is not events2 output, or output for another resource. */
+    public static final class ParseException extends Exception {
+        public ParseException(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether every volume's local disk is UpToDate (and there is at least one). */
+    public boolean upToDate() {
+        return !disks.isEmpty() && disks.stream().allMatch("UpToDate"::equals);
+    }
+
+    /** Whether every local disk is Consistent or better (UpToDate): whole, possibly not the newest. */
+    public boolean consistent() {
+        return !disks.isEmpty() && disks.stream().allMatch(d -> d.equals("UpToDate") || d.equals("Consistent"));
+    }
+
+    public boolean primary() {
+        return "Primary".equals(role);
+    }
+
+    /** Whether any connection to a peer is up. */
+    public boolean connected() {
+        return connections.stream().anyMatch("Connected"::equals);
+    }
+
+    public static DrbdState parse(String resource, String events2) throws ParseException {
+        String role = null;
+        List<String> disks = new ArrayList<>();
+        List<String> connections = new ArrayList<>();
+        List<String> peerDisks = new ArrayList<>();
+        boolean ended = false;
+        int n = 0;
+        for (String line : events2.split("\n")) {
+            n++;
+            line = line.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (ended) {
+                throw new ParseException("line " + n + ": output after 'exists -'");
+            }
+            String[] f = line.split("\\s+");
+            if (!f[0].equals("exists")) {
+                throw new ParseException("line " + n + ": '" + f[0] + "' where 'exists' was expected (only "
+                        + "'drbdsetup events2 --now' output is read)");
+            }
+            if (f.length == 2 && f[1].equals("-")) {
+                ended = true;
+                continue;
+            }
+            if (f.length < 3) {
+                throw new ParseException("line " + n + ": an object without fields");
+            }
+            Map<String, String> kv = new LinkedHashMap<>();
+            for (int i = 2; i < f.length; i++) {
+                int colon = f[i].indexOf(':');
+                if (colon <= 0) {
+                    throw new ParseException("line " + n + ": field '" + f[i] + "' is not key:value");
+                }
+                kv.put(f[i].substring(0, colon), f[i].substring(colon + 1));
+            }
+            if (!resource.equals(kv.get("name"))) {
+                throw new ParseException("line " + n + ": resource '" + kv.get("name") + "', not '" + resource + "'");
+            }
+            switch (f[1]) {
+                case "resource" -> role = require(kv, "role", n);
+                case "device" -> disks.add(require(kv, "disk", n));
+                case "connection" -> connections.add(require(kv, "connection", n));
+                case "peer-device" -> peerDisks.add(require(kv, "peer-disk", n));
+                case "path" -> { }
+                default -> throw new ParseException("line " + n + ": unknown object '" + f[1] + "'");
+            }
+        }
+        if (role == null) {
+            throw new ParseException("no 'resource' line for " + resource + " (is it configured and up?)");
+        }
+        if (!ended) {
+            throw new ParseException("output ends without 'exists -' (cut short)");
+        }
+        return new DrbdState(resource, role, List.copyOf(disks), List.copyOf(connections), List.copyOf(peerDisks));
+    }
+
+    private static String require(Map<String, String> kv, String key, int line) throws ParseException {
+        String v = kv.get(key);
+        if (v == null || v.isEmpty()) {
+            throw new ParseException("line " + line + ": no '" + key + "'");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.palisade.supervisor.resources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The drbd resource's promotion rules, against {@link FakeDrbd} (no DRBD kernel module here). */
+class DrbdResourceTest {
+    private final AtomicBoolean peerFenced = new AtomicBoolean();
+
+    private DrbdResource resource(FakeDrbd fake) {
+        Resource r = new ResourceFactory(new ResourceFactory.Paths(fake.dir, fake.dir, fake.dir, Duration.ofSeconds(10)),
+                Map.of(), new ResourceFactory.Drbd(fake.drbdadm.toString(), fake.drbdsetup.toString(), peerFenced::get))
+                .create("drbddisk::r0");
+        return assertInstanceOf(DrbdResource.class, r);
+    }
+
+    @Test
+    void anUpToDateDiskIsPromotedAndDemotedAndBothAreIdempotent(@TempDir Path dir) throws Exception {
+        FakeDrbd fake = new FakeDrbd(dir, "r0");
+        DrbdResource r = resource(fake);
+        assertEquals(Resource.Status.STOPPED, r.monitor());
+        r.stop();
+        r.start();
+        assertEquals(Resource.Status.RUNNING, r.monitor());
+        r.start();
+        r.stop();
+        assertEquals(Resource.Status.STOPPED, r.monitor());
+        assertEquals("primary r0\nsecondary r0\n", fake.calls(), "one promotion, one demotion, nothing forced");
+    }
+
+    @Test
+    void outdatedOrInconsistentDataIsNeverPromotedEvenWithThePeerFenced(@TempDir Path dir) throws Exception {
+        FakeDrbd fake = new FakeDrbd(dir, "r0");
+        DrbdResource r = resource(fake);
+        peerFenced.set(true);
+        for (String disk : new String[] {"Outdated", "Inconsistent", "Diskless", "Failed"}) {
+            fake.state("Secondary", disk, "StandAlone", "DUnknown");
+            IOException e = assertThrows(IOException.class, r::start, disk);
+            assertTrue(e.getMessage().contains("never promoted"), e.getMessage());
+        }
+        assertEquals("", fake.calls(), "drbdadm was never asked to promote");
+    }
+
+    @Test
+    void aConsistentDiskIsForcedPrimaryOnlyWhenThePeerIsVerifiedFencedAndDisconnected(@TempDir Path dir)
+            throws Exception {
+        FakeDrbd fake = new FakeDrbd(dir, "r0");
+        DrbdResource r = resource(fake);
+        fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
+        assertTrue(assertThrows(IOException.class, r::start).getMessage().contains("not verified fenced"));
+        fake.state("Secondary", "Consistent", "Connected", "UpToDate");
+        peerFenced.set(true);
+        assertThrows(IOException.class, r::start, "a connected peer is not a fenced one");
+        fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
+        r.start();
+        assertEquals(Resource.Status.RUNNING, r.monitor());
+        assertEquals("primary --force r0\n", fake.calls());
+    }
+
+    @Test
+    void aDemotionThatFailsIsAFailedStopNamingDrbdsReason(@TempDir Path dir) throws Exception {
+        FakeDrbd fake = new FakeDrbd(dir, "r0");
+        DrbdResource r = resource(fake);
+        r.start();
+        fake.heldOpen(true);
+        IOException e = assertThrows(IOException.class, r::stop);
+        assertTrue(e.getMessage().contains("held open") && e.getMessage().contains("still Primary"), e.getMessage());
+        assertEquals(Resource.Status.RUNNING, r.monitor());
+        fake.heldOpen(false);
+        r.stop();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ResourceFactory(ResourceFactory.Paths.SYSTEM,
+                Map.of()).create("drbd::r0;rm")).getMessage().contains("not a resource name"));
+    }
+}
