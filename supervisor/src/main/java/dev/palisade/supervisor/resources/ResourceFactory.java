@@ -13,7 +13,8 @@ import java.util.Map;
  * <ul>
  * <li>{@code Filesystem::DEVICE::DIRECTORY::FSTYPE[::OPTIONS]}: the built-in filesystem resource (Heartbeat's
  *     argument order);</li>
- * <li>{@code mariadb::DATADIR[::key=value]...}: the built-in MariaDB resource;</li>
+ * <li>{@code mariadb::DATADIR[::key=value]...}: the built-in MariaDB resource (a bare {@code mariadb}, as in
+ *     haresources, is the init script);</li>
  * <li>{@code vip::INSTANCE}: the addresses of a VRRP instance of this configuration;</li>
  * <li>{@code drbd::RESOURCE}, and Heartbeat's {@code drbddisk::RESOURCE}: the built-in DRBD resource;</li>
  * <li>{@code ocf:PROVIDER:TYPE[::key=value]...}: an OCF resource agent;</li>
@@ -68,7 +69,9 @@ public final class ResourceFactory {
                         paths.timeout());
             }
             case "mariadb" -> {
-                return new MariaDbResource(MariaDbResource.Settings.parse(args));
+                if (!args.isEmpty()) { // a bare "mariadb" is the init script, as in haresources
+                    return new MariaDbResource(MariaDbResource.Settings.parse(args));
+                }
             }
             case "vip" -> {
                 if (args.size() != 1) {

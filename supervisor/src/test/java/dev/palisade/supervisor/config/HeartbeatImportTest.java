@@ -86,6 +86,21 @@ class HeartbeatImportTest {
         assertTrue(reported(r, "ha.cf:13: crm"), r.report().toString());
         assertTrue(reported(r, "keep only the peer's"), r.report().toString());
         assertTrue(reported(r, "pass --node"), r.report().toString());
+        // and the group runs unchanged: drbddisk and Filesystem are built in, IPaddr2 is Heartbeat's own resource.d
+        // script, mysql an init script (Debian 12 calls it mariadb: the line says what is missing)
+        var scripts = new dev.palisade.supervisor.resources.ResourceFactory(
+                dev.palisade.supervisor.resources.ResourceFactory.Paths.SYSTEM, java.util.Map.of());
+        List<String> lines = c.groups().get(0).resources();
+        assertTrue(scripts.create(lines.get(0)) instanceof dev.palisade.supervisor.resources.DrbdResource);
+        assertTrue(scripts.create(lines.get(1)) instanceof dev.palisade.supervisor.resources.FilesystemResource);
+        assertEquals("IPaddr2::192.168.1.100/24/eth0", scripts.create(lines.get(2)).name());
+        if (java.nio.file.Files.exists(Path.of("/etc/init.d/mysql"))) {
+            assertEquals("lsb:mysql", scripts.create("mysql").name());
+        } else {
+            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> scripts.create("mysql")).getMessage().contains("/etc/init.d/mysql"));
+            assertEquals("lsb:mariadb", scripts.create("mariadb").name());
+        }
     }
 
     @Test

@@ -116,7 +116,8 @@ class AgentResourceTest {
                 "ocf:heartbeat:Dummy::novalue", "not key=value",
                 "../../bin/sh", "not a script name",
                 "nosuchthing::x", "no built-in resource",
-                "mariadb", "data directory first").entrySet()) {
+                "mariadb::port=1", "data directory first",
+                "mariadb", "no built-in resource").entrySet()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.create(bad.getKey()),
                     bad.getKey());
             assertTrue(e.getMessage().contains(bad.getValue()), bad.getKey() + ": " + e.getMessage());
