@@ -95,7 +95,8 @@ public final class ControlSocket implements AutoCloseable {
         try (ch) {
             String line = readLine(ch);
             deadline.cancel(false); // the command is in; running it may take longer (fence-peer waits for a fence)
-            String answer = line == null ? "error: no command" : handler.apply(line.strip());
+            String answer = line == null ? "error: no command (one line of at most " + MAX_LINE + " bytes)"
+                    : handler.apply(line.strip());
             ByteBuffer out = ByteBuffer.wrap((answer.endsWith("\n") ? answer : answer + "\n")
                     .getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
