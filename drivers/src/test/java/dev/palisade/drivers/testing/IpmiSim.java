@@ -87,7 +87,9 @@ public final class IpmiSim implements AutoCloseable {
                 # shell builtins only on the status path: every client pays this per call, so keep it small
                 alive() { [ -f "$PIDF" ] || return 1; read p < "$PIDF" || return 1; [ -r /proc/$p/stat ] || return 1
                           read s < /proc/$p/stat || return 1; s=${s##*") "}; [ "${s%% *}" != Z ]; }
+                # on-hook.sh / off-hook.sh, when present, do what a real power cycle does to the host's NICs
                 start() { alive && return 0
+                  [ -x "$D/on-hook.sh" ] && "$D/on-hook.sh"
                   setsid "$D/host.sh" "$D" </dev/null >/dev/null 2>&1 &
                   i=0; while ! alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done; }
                 # any process of the host's group (it is a session leader) not yet a zombie
@@ -97,7 +99,8 @@ public final class IpmiSim implements AutoCloseable {
                   i=0; while alive && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done
                   alive && return 1
                   [ "$1" = KILL ] && { i=0; while group && [ $i -lt 400 ]; do sleep 0.005; i=$((i+1)); done; }
-                  echo "$(date +%s.%N) host $p stopped by SIG$1" >> "$D/host.log"; }
+                  echo "$(date +%s.%N) host $p stopped by SIG$1" >> "$D/host.log"
+                  [ "$1" = KILL ] && [ -x "$D/off-hook.sh" ] && "$D/off-hook.sh"; return 0; }
                 case $op in
                   get) for parm in "$@"; do case $parm in
                          power) if alive; then echo power:1; else echo power:0; fi ;;
@@ -188,6 +191,18 @@ public final class IpmiSim implements AutoCloseable {
 
     public String address() {
         return address;
+    }
+
+    /**
+     * Shell commands run when the host is powered on (before it starts) and after it is powered off (once none of
+     * it runs): what a real power cycle does beyond the processes, such as the NICs losing link.
+     */
+    public void powerHooks(String onCommands, String offCommands) throws IOException {
+        for (String[] h : new String[][] {{"on-hook.sh", onCommands}, {"off-hook.sh", offCommands}}) {
+            Path f = dir.resolve(h[0]);
+            Files.writeString(f, "#!/bin/sh\n" + h[1] + "\n");
+            f.toFile().setExecutable(true);
+        }
     }
 
     /** Stock ipmitool {@code chassis power OP} against this BMC, from its namespace. */

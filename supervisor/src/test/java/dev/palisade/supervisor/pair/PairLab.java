@@ -61,6 +61,24 @@ public final class PairLab implements AutoCloseable {
         ns[1] = "ppn2" + suffix;
     }
 
+    /**
+     * Only the networks, the disk image and the serial cable, for another HA stack's nodes (the benchmark runs
+     * real Heartbeat on it); the caller sets {@link #bmc}.
+     */
+    public static PairLab createBare(Path dir) throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        PairLab lab = new PairLab(dir, Timing.FAST);
+        try {
+            lab.network();
+            lab.disk();
+            lab.startCable();
+            return lab;
+        } catch (Exception | AssertionError e) {
+            lab.close();
+            throw e;
+        }
+    }
+
     /** Builds the networks, the disk image and the configurations; the nodes are still off. */
     public static PairLab create(Path dir, Timing timing) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -80,6 +98,7 @@ public final class PairLab implements AutoCloseable {
                 cmd.addAll(java);
                 cmd.addAll(List.of("supervisor", "-f", conf.toString()));
                 lab.bmc[i] = IpmiSim.startOff(lab.obs, "10.98.0.3", 6231 + i, cmd);
+                lab.powerHooks(i);
             }
             return lab;
         } catch (Exception | AssertionError e) {
@@ -203,7 +222,7 @@ public final class PairLab implements AutoCloseable {
         return c;
     }
 
-    static void ip(String... args) throws IOException, InterruptedException {
+    public static void ip(String... args) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("ip"));
         c.addAll(List.of(args));
         check(Commands.run(5000, c));
@@ -213,6 +232,17 @@ public final class PairLab implements AutoCloseable {
         if (r.exit() != 0) {
             throw new AssertionError(r.toString());
         }
+    }
+
+    /**
+     * A power cut takes the node's NICs down with it (the peer's crossover port loses link, nothing answers ARP
+     * for an address the node held); power on brings them up without the virtual address, as a boot does.
+     */
+    public void powerHooks(int node) throws IOException {
+        String n = ns[node];
+        bmc[node].powerHooks("ip -n " + n + " addr del " + VIP + "/24 dev eth0 2>/dev/null; ip -n " + n
+                + " link set eth0 up; ip -n " + n + " link set eth1 up",
+                "ip -n " + n + " link set eth0 down; ip -n " + n + " link set eth1 down");
     }
 
     public Commands.Result power(int node, String op) throws IOException, InterruptedException {
