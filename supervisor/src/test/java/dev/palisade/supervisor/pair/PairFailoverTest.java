@@ -134,6 +134,26 @@ class PairFailoverTest {
 
     @Test
     @Order(4)
+    void anOrderlyShutdownOfTheActiveNodeHandsTheGroupOverBeforeItStops() throws Exception {
+        int before = occurrences(log0(), "every resource verified stopped");
+        assertEquals(0, lab.power(0, "soft").exit()); // ACPI soft-off: SIGTERM to the node
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "OFF",
+                "pf2", "ACTIVE"))), lab.states() + logs());
+        assertTrue(occurrences(log0(), "every resource verified stopped") > before, "pf1 stopped its group" + logs());
+        assertTrue(log0().contains("supervisor: stopping (resources first when this node runs them)"), logs());
+        Set<Long> rows = lab.rowsOn(1);
+        for (Long n : lab.acknowledged().keySet()) {
+            assertTrue(rows.contains(n), "acknowledged row " + n + " is missing after the shutdown" + logs());
+        }
+        assertEquals(0, lab.power(0, "on").exit());
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.state(0).equals("STANDBY")), logs());
+        assertTrue(lab.ctl(1, "switchover").startsWith("ok: switchover"));
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
+                "pf2", "STANDBY"))), lab.states() + logs());
+    }
+
+    @Test
+    @Order(5)
     void drbdsFencePeerHandlerHasTheSupervisorFenceThePeerAndSaysSoInDrbdsExitCodes() throws Exception {
         java.util.List<String> handler = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", lab.ns[0],
                 "env", "DRBD_RESOURCE=r0"));
@@ -174,7 +194,7 @@ class PairFailoverTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void bothHeartbeatLinksCutWhileBothLiveExactlyOneStaysActiveAndTheOtherIsFenced() throws Exception {
         lab.partition();
         assertTrue(PairLab.await(Duration.ofSeconds(30), () -> powerIs(1, "off")),
