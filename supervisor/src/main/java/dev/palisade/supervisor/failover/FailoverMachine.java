@@ -55,11 +55,13 @@ public final class FailoverMachine {
      * What a node tells its peer in every heartbeat: its state; how much it wants to run the resources
      * ({@code desire}: -1 not eligible, 0 yielding them, 1 eligible, 2 eligible home node, 3 asked to take them);
      * the claim it makes to start (0 none) and the peer's claim it grants (0 none); whether it asks an active
-     * peer to release; its incarnation (boot) and a generation that grows with every heartbeat.
+     * peer to release; whether it is leaving (an orderly shutdown: it holds nothing, verified, and will stop
+     * sending; its silence then needs no fence); its incarnation (boot) and a generation that grows with every
+     * heartbeat.
      */
-    public record PeerView(State state, int desire, long claim, long grant, boolean wantsRelease, long incarnation,
-                           long generation) {
-        public static final PeerView UNKNOWN = new PeerView(null, -1, 0, 0, false, -1, -1);
+    public record PeerView(State state, int desire, long claim, long grant, boolean wantsRelease, boolean leaving,
+                           long incarnation, long generation) {
+        public static final PeerView UNKNOWN = new PeerView(null, -1, 0, 0, false, false, -1, -1);
 
         public boolean eligible() {
             return desire >= 0;
@@ -110,6 +112,8 @@ public final class FailoverMachine {
     private long generation;
     /** Resources were started and not yet verified stopped. */
     private boolean holding;
+    /** An orderly shutdown: idle, verified, and about to stop sending. */
+    private boolean leaving;
 
     public FailoverMachine(boolean home, boolean autoFailback, long incarnation, Effects effects) {
         this.home = home;
@@ -128,7 +132,7 @@ public final class FailoverMachine {
         on(State.STANDBY, Event.PEER_HEARD, (now, p) -> decideAsStandby(null));
         on(State.STANDBY, Event.PEER_DEAD, (now, p) -> {
             if (eligible()) {
-                fence("every heartbeat link silent past deadtime");
+                takeOverFromSilentPeer("every heartbeat link silent past deadtime");
             }
         });
         on(State.STANDBY, Event.CMD_STANDBY, (now, p) -> {
@@ -168,9 +172,9 @@ public final class FailoverMachine {
             to(State.ACTIVE, "every resource started and ready");
         });
         on(State.STARTING, Event.START_FAILED, (now, p) -> release("a resource did not start", false, true));
-        on(State.STARTING, Event.PEER_DEAD, (now, p) -> effects.fencePeer());
+        on(State.STARTING, Event.PEER_DEAD, (now, p) -> fenceUnlessLeft());
         // ---- ACTIVE
-        on(State.ACTIVE, Event.PEER_DEAD, (now, p) -> effects.fencePeer());
+        on(State.ACTIVE, Event.PEER_DEAD, (now, p) -> fenceUnlessLeft());
         on(State.ACTIVE, Event.PEER_HEARD, (now, p) -> {
             yielding = false;
             if (peer.wantsRelease() && peer.eligible()) {
@@ -188,7 +192,7 @@ public final class FailoverMachine {
             holding = false;
             to(State.STANDBY, "every resource verified stopped; the peer may take over");
             if (!peerAlive && eligible()) {
-                fence("peer silent while we released");
+                takeOverFromSilentPeer("peer silent while we released");
             } else {
                 decideAsStandby(null);
             }
@@ -238,8 +242,42 @@ public final class FailoverMachine {
 
     /** What our heartbeats tell the peer; each call is a new generation. */
     public PeerView announce() {
-        return new PeerView(state, desire(), idle() ? claim : 0, idle() ? grant : 0, wantRelease, incarnation,
-                ++generation);
+        return new PeerView(state, desire(), idle() && !leaving ? claim : 0, idle() ? grant : 0, wantRelease, leaving,
+                incarnation, ++generation);
+    }
+
+    /**
+     * An orderly shutdown: allowed only while idle with nothing held (after a standby has stopped the group);
+     * the node is no longer eligible and says it is leaving, so its silence is not taken for a death that needs a
+     * fence. Returns whether the node may now leave.
+     */
+    public boolean leave() {
+        if (!idle() || state == State.FENCING) {
+            return false;
+        }
+        operatorStandby = true;
+        leaving = true;
+        claim = 0;
+        return true;
+    }
+
+    /** The peer's last word was that it left in order: idle, nothing held, shutting down. */
+    private boolean peerLeft() {
+        return peer.leaving() && peer.idle();
+    }
+
+    private void takeOverFromSilentPeer(String reason) {
+        if (peerLeft()) {
+            start("peer left in order (it stopped everything and shut down): no fence needed");
+        } else {
+            fence(reason);
+        }
+    }
+
+    private void fenceUnlessLeft() {
+        if (!peerLeft()) {
+            effects.fencePeer();
+        }
     }
 
     /**
@@ -256,7 +294,7 @@ public final class FailoverMachine {
     }
 
     private boolean eligible() {
-        return !operatorStandby && state != State.FAILED && state != State.MAINTENANCE;
+        return !operatorStandby && !leaving && state != State.FAILED && state != State.MAINTENANCE;
     }
 
     private boolean idle() {
@@ -277,7 +315,7 @@ public final class FailoverMachine {
         }
         if (!peerAlive) {
             if (state == State.STANDBY && eligible()) {
-                fence("peer silent and nobody runs the resources");
+                takeOverFromSilentPeer("peer silent and nobody runs the resources");
             }
             return;
         }

@@ -34,7 +34,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
  *  32+n   4    sender's keepalive, ms
  *  36+n   4    sender's deadtime, ms
  *  40+n   1    desire, signed: -1 not eligible, 0 yielding, 1 eligible, 2 home node, 3 asked to take over
- *  41+n   1    flags: bit 0 asks the peer to release the resources
+ *  41+n   1    flags: bit 0 asks the peer to release the resources; bit 1 leaving (an orderly shutdown)
  *  42+n   8    claim to start the resources (0 none)
  *  50+n   8    the peer's claim this node grants (0 none)
  *  58+n  32    HMAC-SHA256 over bytes 0..57+n, key = HKDF-SHA256(cluster key, "palisade heartbeat v1")
@@ -53,8 +53,8 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
     public static final int MAX_SIZE = 8 + MAX_NAME + BODY + MAC_SIZE;
 
     /** What the sender's failover machine tells the peer (see FailoverMachine.PeerView). */
-    public record Status(int state, int desire, long claim, long grant, boolean wantsRelease) {
-        public static final Status UNKNOWN = new Status(0, -1, 0, 0, false);
+    public record Status(int state, int desire, long claim, long grant, boolean wantsRelease, boolean leaving) {
+        public static final Status UNKNOWN = new Status(0, -1, 0, 0, false, false);
 
         public Status {
             if (state < 0 || state > 255 || desire < -128 || desire > 127) {
@@ -102,7 +102,8 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         b.put(MAGIC).put((byte) VERSION).put((byte) TYPE_HEARTBEAT).put((byte) status.state()).put((byte) name.length)
                 .put(name);
         b.putLong(incarnation).putLong(seqno).putLong(wallClockMillis).putInt(keepaliveMillis).putInt(deadtimeMillis);
-        b.put((byte) status.desire()).put((byte) (status.wantsRelease() ? 1 : 0)).putLong(status.claim())
+        b.put((byte) status.desire()).put((byte) ((status.wantsRelease() ? 1 : 0) | (status.leaving() ? 2 : 0)))
+                .putLong(status.claim())
                 .putLong(status.grant());
         byte[] out = b.array();
         System.arraycopy(key.mac(out, len), 0, out, len, MAC_SIZE);
@@ -149,10 +150,11 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         int deadtime = bb.getInt();
         int desire = bb.get();
         int flags = bb.get() & 0xff;
-        if ((flags & ~1) != 0) {
+        if ((flags & ~3) != 0) {
             throw new FrameException("unknown flags 0x" + Integer.toHexString(flags));
         }
-        Status status = new Status(b[6] & 0xff, desire, bb.getLong(), bb.getLong(), (flags & 1) != 0);
+        Status status = new Status(b[6] & 0xff, desire, bb.getLong(), bb.getLong(), (flags & 1) != 0,
+                (flags & 2) != 0);
         return new HeartbeatFrame(status, name, incarnation, seqno, wall, keepalive, deadtime);
     }
 

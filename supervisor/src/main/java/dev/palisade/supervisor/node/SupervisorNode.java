@@ -139,6 +139,12 @@ public final class SupervisorNode implements AutoCloseable {
         if (peerPlanError != null) {
             Logger.error("fencing: {}", peerPlanError);
         }
+        try {
+            stopLeftovers();
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
         membership = new Membership(config, key, new Membership.Listener() {
             @Override
             public void event(PeerTracker.Event e) {
@@ -160,7 +166,7 @@ public final class SupervisorNode implements AutoCloseable {
                 HeartbeatFrame.Status s = f.status();
                 State ps = s.state() >= 1 && s.state() <= State.values().length ? State.values()[s.state() - 1] : null;
                 FailoverMachine.PeerView view = new FailoverMachine.PeerView(ps, s.desire(), s.claim(), s.grant(),
-                        s.wantsRelease(), f.incarnation(), f.seqno());
+                        s.wantsRelease(), s.leaving(), f.incarnation(), f.seqno());
                 post(() -> handle(Event.PEER_HEARD, view));
             }
         });
@@ -176,6 +182,36 @@ public final class SupervisorNode implements AutoCloseable {
         Logger.info("supervisor {} (peer {}): {} resource(s){}, home node {}, auto_failback {}", config.node(),
                 config.peer(), resources.size(), resources.isEmpty() ? "" : " " + resources.stream()
                         .map(Resource::name).toList(), home ? "yes" : "no", config.autoFailback() ? "on" : "off");
+    }
+
+    /**
+     * Before this node joins, nothing of the group may still run here (a supervisor restarted while the machine
+     * kept running): the peer could otherwise start it on the same data. Whatever a monitor finds is stopped,
+     * right to left; what will not stop keeps the supervisor from starting (the peer, no longer hearing it,
+     * fences this node, which stops it for good).
+     */
+    private void stopLeftovers() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (Resource r : resources) {
+            Resource.Status s;
+            try {
+                s = r.monitor();
+            } catch (IOException | RuntimeException e) {
+                s = Resource.Status.FAILED;
+            }
+            if (s != Resource.Status.STOPPED) {
+                found.add(r.name() + " (" + s + ")");
+            }
+        }
+        if (found.isEmpty()) {
+            return;
+        }
+        Logger.warn("start-up: found {} still here; stopping the group before joining the peer", found);
+        if (!run(GroupRun.stop(resources.size()))) {
+            throw new IOException("start-up: " + found + " found running and would not stop; not joining (the peer "
+                    + "will fence this node)");
+        }
+        Logger.info("start-up: the group is verified stopped");
     }
 
     private void loop() {
@@ -215,7 +251,7 @@ public final class SupervisorNode implements AutoCloseable {
         fenceWanted = machine.fenceStillWanted();
         holding = machine.holding();
         membership.announce(new HeartbeatFrame.Status(me.state().ordinal() + 1, me.desire(), me.claim(), me.grant(),
-                me.wantsRelease()));
+                me.wantsRelease(), me.leaving()));
     }
 
     /** An operator command, handed to the machine; returns what the node is doing now. */
@@ -480,8 +516,25 @@ public final class SupervisorNode implements AutoCloseable {
                     break;
                 }
             }
+            java.util.concurrent.CompletableFuture<Boolean> left = new java.util.concurrent.CompletableFuture<>();
+            post(() -> {
+                boolean ok = machine.leave();
+                publish();
+                left.complete(ok);
+            });
+            boolean leaving;
             try {
-                Thread.sleep(Math.min(200, config.keepalive().toMillis() * 2)); // let the peer hear STANDBY
+                leaving = left.get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                leaving = false;
+            }
+            if (leaving) {
+                Logger.info("supervisor: leaving in order (nothing held); the peer needs no fence for our silence");
+            } else {
+                Logger.warn("supervisor: stopping while {}: the peer will fence this node when it falls silent", state);
+            }
+            try {
+                Thread.sleep(Math.max(50, config.keepalive().toMillis() * 2)); // the peer hears it on every link
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

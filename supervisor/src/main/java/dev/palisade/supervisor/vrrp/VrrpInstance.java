@@ -130,9 +130,32 @@ public final class VrrpInstance implements AutoCloseable {
         commands.add(() -> machine.priority(p, System.nanoTime()));
     }
 
-    /** Gives up mastership now (priority 0 sent) and never takes it until {@link #priority(int)} raises it again. */
+    /**
+     * Gives up mastership now (priority 0 sent) and never takes it until {@link #priority(int)} raises it again;
+     * not being Master, it also removes any of its addresses left on the interface (by an earlier run).
+     */
     public void release() {
         priority(0);
+        commands.add(() -> {
+            if (machine.state() != VrrpMachine.State.MASTER) {
+                removeLeftovers();
+            }
+        });
+    }
+
+    private void removeLeftovers() {
+        try {
+            java.net.NetworkInterface nic = java.net.NetworkInterface.getByName(config.iface());
+            List<InetAddress> on = nic == null ? List.of() : java.util.Collections.list(nic.getInetAddresses());
+            for (VrrpConfig.Vip v : config.vips()) {
+                if (on.stream().anyMatch(a -> a.equals(v.address()))) {
+                    netlink.delete(config.iface(), v.address(), v.prefix());
+                    Logger.warn("VRRP {}: removed {} left on {} while not Master", config.name(), v, config.iface());
+                }
+            }
+        } catch (IOException e) {
+            Logger.error("VRRP {}: removing leftover addresses: {}", config.name(), e.getMessage());
+        }
     }
 
     private void loop() {

@@ -187,11 +187,11 @@ class MembershipAcceptanceTest {
         // garbage on both links, and frames that are authentic but replayed or from an old incarnation
         HeartbeatFrame.Key hk = new HeartbeatFrame.Key(FenceKey.load(key).bytes());
         Path stale = dir.resolve("stale.bin");
-        Files.write(stale, new HeartbeatFrame(new HeartbeatFrame.Status(0, 1, 0, 0, false), "pf1", 1, 5, 0, 100, 500).encode(hk));
+        Files.write(stale, new HeartbeatFrame(new HeartbeatFrame.Status(0, 1, 0, 0, false, false), "pf1", 1, 5, 0, 100, 500).encode(hk));
         Matcher inc = Pattern.compile("incarnation (\\d+)").matcher(awaitLog(pf1, 5000, "incarnation"));
         assertTrue(inc.find());
         Path replayed = dir.resolve("replayed.bin");
-        Files.write(replayed, new HeartbeatFrame(new HeartbeatFrame.Status(0, 1, 0, 0, false), "pf1", Long.parseLong(inc.group(1)), 1, 0, 100, 500).encode(hk));
+        Files.write(replayed, new HeartbeatFrame(new HeartbeatFrame.Status(0, 1, 0, 0, false, false), "pf1", Long.parseLong(inc.group(1)), 1, 0, 100, 500).encode(hk));
         Path garbage = dir.resolve("garbage.bin");
         Files.write(garbage, java.security.SecureRandom.getInstanceStrong().generateSeed(400));
         for (int i = 0; i < 5; i++) {

@@ -305,7 +305,7 @@ final class FailoverSimulation {
         int faults = 2 + rnd.nextInt(8);
         for (int f = 0; f < faults; f++) {
             long t = 1500 + rnd.nextInt((int) (calmFrom - 1500));
-            int kind = rnd.nextInt(7);
+            int kind = rnd.nextInt(8);
             int who = rnd.nextInt(2);
             at(t, null, 0, () -> fault(kind, who));
         }
@@ -387,6 +387,11 @@ final class FailoverSimulation {
             case 3 -> command(n, Event.CMD_STANDBY);
             case 4 -> command(n, Event.CMD_SWITCHOVER);
             case 5 -> command(n, Event.CMD_UNSTANDBY);
+            case 6 -> { // orderly shutdown: standby, leave once idle, power off, maybe boot again
+                command(n, Event.CMD_STANDBY);
+                int e = n.epoch;
+                leaveWhenIdle(n, e, 0);
+            }
             default -> {
                 if (n.powered && n.machine.state() == State.ACTIVE) {
                     log("node " + n.id + ": a resource fails its monitor");
@@ -394,6 +399,26 @@ final class FailoverSimulation {
                 }
             }
         }
+    }
+
+    private void leaveWhenIdle(Node n, int epoch, int tries) {
+        at(now + 50, n, epoch, () -> {
+            if (n.machine.leave()) {
+                log("node " + n.id + " leaves in order");
+                at(now + 20 + rnd.nextInt(300), n, epoch, () -> {
+                    n.powerOff("orderly shutdown");
+                    if (rnd.nextBoolean()) {
+                        at(now + 500 + rnd.nextInt(3000), null, 0, () -> {
+                            if (!n.powered) {
+                                n.boot();
+                            }
+                        });
+                    }
+                });
+            } else if (tries < 200) {
+                leaveWhenIdle(n, epoch, tries + 1); // still releasing (or failed: then it never leaves)
+            }
+        });
     }
 
     private void command(Node n, Event e) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class HeartbeatFrameTest {
     static final HeartbeatFrame.Key KEY = new HeartbeatFrame.Key("cluster key of enough length for tests".getBytes());
-    static final HeartbeatFrame F = new HeartbeatFrame(new HeartbeatFrame.Status(2, -1, 0x1234L << 40 | 7, 99, true), "pf1", 1_700_000_000_000L, 42, 1_700_000_000_123L, 100, 500);
+    static final HeartbeatFrame F = new HeartbeatFrame(new HeartbeatFrame.Status(2, -1, 0x1234L << 40 | 7, 99, true, true), "pf1", 1_700_000_000_000L, 42, 1_700_000_000_123L, 100, 500);
 
     @Test
     void roundTrip() throws Exception {
@@ -23,6 +23,7 @@ class HeartbeatFrameTest {
         assertEquals(F, HeartbeatFrame.decode(b, KEY));
         assertEquals(-1, HeartbeatFrame.decode(b, KEY).status().desire());
         assertTrue(HeartbeatFrame.decode(b, KEY).status().wantsRelease());
+        assertTrue(HeartbeatFrame.decode(b, KEY).status().leaving());
     }
 
     @Test
@@ -32,7 +33,7 @@ class HeartbeatFrameTest {
         b[flagsAt] |= 0x80;
         int len = b.length - HeartbeatFrame.MAC_SIZE;
         System.arraycopy(KEY.mac(b, len), 0, b, len, HeartbeatFrame.MAC_SIZE);
-        assertTrue(reject(b).contains("unknown flags 0x81"), reject(b));
+        assertTrue(reject(b).contains("unknown flags 0x83"), reject(b));
     }
 
     @Test
@@ -71,7 +72,7 @@ class HeartbeatFrameTest {
         corrupt[corrupt.length - 1] ^= 1;
         s.writeBytes(corrupt);
         s.writeBytes("noise PLH".getBytes());
-        HeartbeatFrame second = new HeartbeatFrame(new HeartbeatFrame.Status(2, 1, 0, 0, false), "pf1", F.incarnation(), 43, 0, 100, 500);
+        HeartbeatFrame second = new HeartbeatFrame(new HeartbeatFrame.Status(2, 1, 0, 0, false, false), "pf1", F.incarnation(), 43, 0, 100, 500);
         s.writeBytes(second.encode(KEY));
         ByteArrayInputStream in = new ByteArrayInputStream(s.toByteArray());
         HeartbeatFrame.Read r1 = HeartbeatFrame.read(in, KEY, 4096);

@@ -136,11 +136,15 @@ class PairFailoverTest {
     @Order(4)
     void anOrderlyShutdownOfTheActiveNodeHandsTheGroupOverBeforeItStops() throws Exception {
         int before = occurrences(log0(), "every resource verified stopped");
+        int fencesOfPf1 = occurrences(lab.log(1), "fence pf1:");
         assertEquals(0, lab.power(0, "soft").exit()); // ACPI soft-off: SIGTERM to the node
         assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "OFF",
                 "pf2", "ACTIVE"))), lab.states() + logs());
         assertTrue(occurrences(log0(), "every resource verified stopped") > before, "pf1 stopped its group" + logs());
-        assertTrue(log0().contains("supervisor: stopping (resources first when this node runs them)"), logs());
+        assertTrue(log0().contains("supervisor: leaving in order (nothing held)"), logs());
+        Thread.sleep(dev.palisade.drivers.testing.TestTime.scaled(Duration.ofSeconds(1)).toMillis());
+        assertEquals(fencesOfPf1, occurrences(lab.log(1), "fence pf1:"), "a node that left in order is not fenced"
+                + logs());
         Set<Long> rows = lab.rowsOn(1);
         for (Long n : lab.acknowledged().keySet()) {
             assertTrue(rows.contains(n), "acknowledged row " + n + " is missing after the shutdown" + logs());

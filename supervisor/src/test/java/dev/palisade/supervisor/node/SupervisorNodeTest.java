@@ -1,0 +1,51 @@
+package dev.palisade.supervisor.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.palisade.drivers.storage.Mounts;
+import dev.palisade.drivers.testing.Commands;
+import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.testing.Fixtures;
+import dev.palisade.supervisor.config.SupervisorConfig;
+import dev.palisade.supervisor.failover.FailoverMachine;
+import dev.palisade.supervisor.resources.FilesystemResource;
+import dev.palisade.supervisor.resources.Resource;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One supervisor on its own (its peer never answers): what it does before it joins. */
+class SupervisorNodeTest {
+    @Test
+    void aGroupFoundRunningAtStartUpIsStoppedBeforeTheNodeJoins(@TempDir Path dir) throws Exception {
+        Path img = dir.resolve("data.img");
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(32L << 20);
+        }
+        assertEquals(0, Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()).exit());
+        Path mnt = dir.resolve("mnt");
+        FilesystemResource leftover = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
+        leftover.start(); // as a supervisor that crashed while active left it
+        Path key = Fixtures.key(dir, "cluster.key");
+        Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
+                supervisor { node = "pf1"; peer = "pf2"; keepalive = "100ms"; deadtime = "500ms"; initdead = "60s";
+                             control_socket = "%s"; }
+                auth { key_file = "%s"; }
+                links { udp { peer = "127.0.0.1"; port = "%d"; bind = "127.0.0.1"; } }
+                resources { group { home = "pf1"; resource = "Filesystem::%s::%s::ext4"; } }
+                """.formatted(dir.resolve("control.sock"), key, Fixtures.freePort(), img, mnt));
+        SupervisorNode node = new SupervisorNode(SupervisorConfig.load(conf), FenceKey.load(key));
+        try {
+            node.start();
+            assertEquals(Resource.Status.STOPPED, leftover.monitor(), "the leftover mount was stopped before joining");
+            assertTrue(Mounts.sourceAt(mnt).isEmpty());
+            assertEquals(FailoverMachine.State.INITDEAD, node.state(), "and the node waits for its peer");
+            assertTrue(node.status().contains("filesystem " + img + " on " + mnt + ": STOPPED"), node.status());
+        } finally {
+            node.close();
+            leftover.stop();
+        }
+    }
+}
