@@ -30,7 +30,9 @@ class PairFailoverTest {
     @BeforeAll
     static void boot() throws Exception {
         dir = Files.createTempDirectory("pair");
-        lab = PairLab.create(dir, PairLab.Timing.FAST);
+        // -Dpalisade.pair.raceDelay=300ms runs the partition case at the benchmark's race delay
+        lab = PairLab.create(dir, PairLab.Timing.FAST.withRaceDelay(System.getProperty("palisade.pair.raceDelay",
+                PairLab.Timing.FAST.raceDelay())));
         assertEquals(0, lab.power(0, "on").exit());
         assertEquals(0, lab.power(1, "on").exit());
     }
