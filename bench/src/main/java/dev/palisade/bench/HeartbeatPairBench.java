@@ -84,7 +84,7 @@ public final class HeartbeatPairBench {
                 lab.power(active, "off");
                 long off = hostStopped(lab.bmc[active].hostLog());
                 awaitRows(lab, 300, 120);
-                long[] gap = PairBench.largestGapAfter(lab.acknowledged(), cut);
+                long[] gap = PairLab.largestGapAfter(lab.acknowledged(), cut);
                 takeover.add(gap[1] - off);
                 int survivor = 1 - active;
                 lost += lost(lab, dir, survivor);
@@ -97,7 +97,7 @@ public final class HeartbeatPairBench {
                     throw new IllegalStateException("hb_standby: " + r);
                 }
                 awaitGapThenRows(lab, asked);
-                long[] sw = PairBench.largestGapAfter(lab.acknowledged(), asked);
+                long[] sw = PairLab.largestGapAfter(lab.acknowledged(), asked);
                 switchover.add(sw[1] - sw[0]);
                 lost += lost(lab, dir, active);
                 System.err.printf("heartbeat trial %d: takeover %d ms, switchover %d ms (writes stopped %tT.%<tL, "
@@ -223,7 +223,7 @@ public final class HeartbeatPairBench {
         if (!PairLab.await(Duration.ofSeconds(180), () -> {
             try {
                 TreeMap<Long, Long> acks = lab.acknowledged();
-                long[] gap = PairBench.largestGapAfter(acks, from);
+                long[] gap = PairLab.largestGapAfter(acks, from);
                 return gap[1] - gap[0] >= 200 && acks.values().stream().filter(t -> t >= gap[1]).count() >= 300;
             } catch (java.io.IOException e) {
                 return false;

@@ -63,7 +63,7 @@ public final class PairBench {
                 long fs = at(log, "resource filesystem .* started and ready");
                 long db = at(log, "resource mariadb .* started and ready");
                 long vip = at(log, "resource vip .* started and ready");
-                long[] gap = largestGapAfter(lab.acknowledged(), cutAsked);
+                long[] gap = PairLab.largestGapAfter(lab.acknowledged(), cutAsked);
                 m.get("detection (power off -> peer dead)").add(dead - off);
                 m.get("fence (race delay + IPMI off + verified)").add(fenced - dead);
                 m.get("mount").add(fs - fenced);
@@ -80,7 +80,7 @@ public final class PairBench {
                 require(PairLab.await(Duration.ofSeconds(60), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
                         "pf2", "STANDBY"))), "no switchover: " + lab.states());
                 awaitRows(lab, 300);
-                long[] sw = largestGapAfter(lab.acknowledged(), asked);
+                long[] sw = PairLab.largestGapAfter(lab.acknowledged(), asked);
                 m.get("switchover downtime (client)").add(sw[1] - sw[0]);
                 lostTotal += lost(lab, 0);
                 System.err.printf("trial %d: takeover %d ms, switchover %d ms%n", t + 1, gap[1] - off, sw[1] - sw[0]);
@@ -140,17 +140,6 @@ public final class PairBench {
         return LocalDateTime.parse(mm.group(1), LOG_TIME).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
     }
 
-    static long[] largestGapAfter(TreeMap<Long, Long> acks, long from) {
-        long prev = -1;
-        long[] worst = {0, 0};
-        for (long t : acks.values()) {
-            if (prev > 0 && t >= from && t - prev > worst[1] - worst[0]) {
-                worst = new long[] {prev, t};
-            }
-            prev = t;
-        }
-        return worst;
-    }
 
     private static long median(List<Long> sorted) {
         int n = sorted.size();

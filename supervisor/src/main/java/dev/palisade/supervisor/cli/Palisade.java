@@ -63,7 +63,7 @@ public final class Palisade {
             case "dump-config" -> dumpConfig(rest, out, err);
             case "doctor" -> doctor(rest, out, err);
             case "import-heartbeat" -> importHeartbeat(rest, out, err);
-            case "membership" -> dev.palisade.supervisor.membership.MembershipMain.run(rest, out, err);
+            case "membership" -> MembershipCommand.run(rest, out, err);
             case "fence-keygen" -> FenceKeygen.run(rest, out, err);
             case "ipmi" -> IpmiCommand.run(rest, out, err);
             case "fence" -> FenceCommand.run(rest, out, err);

@@ -3,7 +3,6 @@ package dev.palisade.supervisor.cli;
 import dev.palisade.fence.ExitCode;
 import dev.palisade.fence.Logging;
 import dev.palisade.fence.auth.FenceKey;
-import dev.palisade.fence.auth.KeyFileException;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.node.ControlSocket;
 import dev.palisade.supervisor.node.SupervisorNode;
@@ -27,39 +26,15 @@ public final class SupervisorCommand {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        String file = null;
-        int debug = 0;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-f" -> file = i + 1 < args.length ? args[++i] : null;
-                case "-d" -> {
-                    try {
-                        debug = Integer.parseInt(i + 1 < args.length ? args[++i] : "x");
-                    } catch (NumberFormatException e) {
-                        err.println("palisade supervisor: -d takes a number");
-                        return ExitCode.USAGE;
-                    }
-                }
-                default -> {
-                    err.println("palisade supervisor: unknown option '" + args[i] + "'\nusage: palisade supervisor -f FILE [-d N]");
-                    return ExitCode.USAGE;
-                }
-            }
-        }
-        if (file == null) {
-            err.println("usage: palisade supervisor -f FILE [-d N]");
+        DaemonOptions o = DaemonOptions.parse("supervisor", args, err);
+        if (o == null) {
             return ExitCode.USAGE;
         }
-        int level = debug;
-        String f = file;
-        return Palisade.withConfig(file, err, () -> {
-            SupervisorConfig config = SupervisorConfig.load(Path.of(f));
-            Logging.configure(level);
-            FenceKey key;
-            try {
-                key = FenceKey.load(config.keyFile());
-            } catch (KeyFileException e) {
-                Logger.error(e.getMessage());
+        return Palisade.withConfig(o.file(), err, () -> {
+            SupervisorConfig config = SupervisorConfig.load(Path.of(o.file()));
+            Logging.configure(o.debug());
+            FenceKey key = DaemonOptions.clusterKey(config);
+            if (key == null) {
                 return ExitCode.USAGE;
             }
             SupervisorNode node = new SupervisorNode(config, key);

@@ -193,12 +193,7 @@ public final class SupervisorNode implements AutoCloseable {
     private void stopLeftovers() throws IOException {
         List<String> found = new ArrayList<>();
         for (Resource r : resources) {
-            Resource.Status s;
-            try {
-                s = r.monitor();
-            } catch (IOException | RuntimeException e) {
-                s = Resource.Status.FAILED;
-            }
+            Resource.Status s = monitor(r);
             if (s != Resource.Status.STOPPED) {
                 found.add(r.name() + " (" + s + ")");
             }
@@ -361,16 +356,20 @@ public final class SupervisorNode implements AutoCloseable {
         return sb.toString();
     }
 
+    /** One monitor call; a monitor that cannot tell is a failure. */
+    private static Resource.Status monitor(Resource r) {
+        try {
+            return r.monitor();
+        } catch (IOException | RuntimeException e) {
+            Logger.warn("monitor {}: {}", r.name(), e.getMessage());
+            return Resource.Status.FAILED;
+        }
+    }
+
     private void monitorAll() {
         resourceWorker.execute(() -> {
             for (Resource r : resources) {
-                Resource.Status s;
-                try {
-                    s = r.monitor();
-                } catch (IOException | RuntimeException e) {
-                    s = Resource.Status.FAILED;
-                    Logger.warn("monitor {}: {}", r.name(), e.getMessage());
-                }
+                Resource.Status s = monitor(r);
                 Resource.Status before;
                 synchronized (lastMonitor) {
                     before = lastMonitor.put(r.name(), s);

@@ -97,7 +97,7 @@ class PairFailoverTest {
         assertTrue(PairLab.await(Duration.ofSeconds(30), () -> count() >= before + 300), "writes resume: " + count()
                 + logs());
         TreeMap<Long, Long> acks = lab.acknowledged();
-        long[] gap = largestGapAfter(acks, cut);
+        long[] gap = PairLab.largestGapAfter(acks, cut);
         System.out.printf("pair: power cut of the active node: writes stopped %d ms after the off command, resumed "
                 + "through the VIP %d ms after it (%d ms without an acknowledged row)%n", gap[0] - cut, gap[1] - cut,
                 gap[1] - gap[0]);
@@ -122,7 +122,7 @@ class PairFailoverTest {
         assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
                 "pf2", "STANDBY"))), lab.states() + logs());
         assertTrue(PairLab.await(Duration.ofSeconds(30), () -> count() >= before + 300), "writes resume" + logs());
-        long[] gap = largestGapAfter(lab.acknowledged(), asked);
+        long[] gap = PairLab.largestGapAfter(lab.acknowledged(), asked);
         System.out.printf("pair: switchover downtime (largest gap between acknowledged rows): %d ms%n",
                 gap[1] - gap[0]);
         lab.stopWriter();
@@ -211,18 +211,6 @@ class PairFailoverTest {
         assertEquals("OFF", lab.state(1));
     }
 
-    /** The largest gap between consecutive acknowledgements from {@code from} on: {last before, first after}. */
-    static long[] largestGapAfter(TreeMap<Long, Long> acks, long from) {
-        long prev = -1;
-        long[] worst = {0, 0};
-        for (long t : acks.values()) {
-            if (prev > 0 && t >= from && t - prev > worst[1] - worst[0]) {
-                worst = new long[] {prev, t};
-            }
-            prev = t;
-        }
-        return worst;
-    }
 
     private static boolean powerIs(int node, String what) {
         try {

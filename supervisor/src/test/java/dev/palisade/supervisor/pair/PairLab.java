@@ -293,6 +293,22 @@ public final class PairLab implements AutoCloseable {
         return condition.getAsBoolean();
     }
 
+    /**
+     * The largest gap between consecutive acknowledgements with its end at or after {@code from}: {the last
+     * acknowledgement before it, the first after it} (epoch ms), or {0, 0}.
+     */
+    public static long[] largestGapAfter(TreeMap<Long, Long> acks, long from) {
+        long prev = -1;
+        long[] worst = {0, 0};
+        for (long t : acks.values()) {
+            if (prev > 0 && t >= from && t - prev > worst[1] - worst[0]) {
+                worst = new long[] {prev, t};
+            }
+            prev = t;
+        }
+        return worst;
+    }
+
     /** Starts the application writing rows through the VIP from the observer's namespace. */
     public void startWriter() throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", obs,
