@@ -39,18 +39,19 @@ public final class SupervisorCommand {
             }
             SupervisorNode node = new SupervisorNode(config, key);
             CountDownLatch stopped = new CountDownLatch(1);
-            try {
-                node.start();
-            } catch (IOException e) {
-                Logger.error("cannot start: {}", e.getMessage());
-                return ExitCode.SYSTEM;
-            }
+            // the control socket first: it is also the lock that keeps a second supervisor from touching the group
             ControlSocket control;
             try {
                 control = ControlSocket.open(config.controlSocket(), line -> answer(node, line));
             } catch (IOException e) {
                 Logger.error("control socket {}: {}", config.controlSocket(), e.getMessage());
-                node.close();
+                return ExitCode.SYSTEM;
+            }
+            try {
+                node.start();
+            } catch (IOException e) {
+                Logger.error("cannot start: {}", e.getMessage());
+                control.close();
                 return ExitCode.SYSTEM;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -125,7 +125,13 @@ public final class FailoverMachine {
         }
         // ---- INITDEAD: wait for the peer, or for initdead to pass
         on(State.INITDEAD, Event.PEER_HEARD, (now, p) -> decideAsStandby("peer heard at start-up"));
-        on(State.INITDEAD, Event.INITDEAD_EXPIRED, (now, p) -> fence("peer not heard within initdead"));
+        on(State.INITDEAD, Event.INITDEAD_EXPIRED, (now, p) -> {
+            if (eligible()) {
+                fence("peer not heard within initdead");
+            } else {
+                to(State.STANDBY, "peer not heard within initdead; this node is not eligible (standby or leaving)");
+            }
+        });
         on(State.INITDEAD, Event.CMD_STANDBY, (now, p) -> operatorStandby = true);
         on(State.INITDEAD, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- STANDBY
@@ -150,7 +156,13 @@ public final class FailoverMachine {
         });
         on(State.STANDBY, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- FENCING
-        on(State.FENCING, Event.FENCE_OK, (now, p) -> start("peer fenced: power verified off"));
+        on(State.FENCING, Event.FENCE_OK, (now, p) -> {
+            if (eligible()) {
+                start("peer fenced: power verified off");
+            } else {
+                to(State.STANDBY, "peer fenced: power verified off; not starting (operator standby asked meanwhile)");
+            }
+        });
         on(State.FENCING, Event.FENCE_FAILED, (now, p) -> effects.retryLater());
         on(State.FENCING, Event.RETRY, (now, p) -> {
             if (!peerAlive) {
@@ -170,7 +182,11 @@ public final class FailoverMachine {
             wantRelease = false;
             yielding = false;
             to(State.ACTIVE, "every resource started and ready");
+            if (operatorStandby) {
+                release("operator: standby (asked while starting)", true, false);
+            }
         });
+        on(State.STARTING, Event.CMD_STANDBY, (now, p) -> operatorStandby = true); // applied when started
         on(State.STARTING, Event.START_FAILED, (now, p) -> release("a resource did not start", false, true));
         on(State.STARTING, Event.PEER_DEAD, (now, p) -> fenceUnlessLeft());
         // ---- ACTIVE

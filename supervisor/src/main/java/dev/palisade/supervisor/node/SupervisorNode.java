@@ -65,14 +65,17 @@ public final class SupervisorNode implements AutoCloseable {
     private final Map<String, Resource.Status> lastMonitor = new LinkedHashMap<>();
     private final Deque<Transition> history = new ArrayDeque<>();
     private final boolean home;
-    private Membership membership;
-    private FailoverMachine machine;
+    private volatile Membership membership;
+    private volatile FailoverMachine machine;
     private FenceCoordinator.Plan peerPlan;
     private String peerPlanError;
     private Thread loop;
     private volatile boolean closed;
     private volatile boolean fenceWanted;
     private volatile boolean holding;
+    private final java.util.concurrent.atomic.AtomicBoolean monitorQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** One fence of the peer at a time, whoever asks (the failover machine or DRBD's handler). */
+    private final Object fenceLock = new Object();
     /** The peer's power was verified off and it has not been heard since. */
     private volatile boolean peerFenced;
     private volatile State state = State.INITDEAD;
@@ -193,7 +196,14 @@ public final class SupervisorNode implements AutoCloseable {
     private void stopLeftovers() throws IOException {
         List<String> found = new ArrayList<>();
         for (Resource r : resources) {
-            Resource.Status s = monitor(r);
+            Resource.Status s;
+            try {
+                s = r.monitor();
+            } catch (IOException | RuntimeException e) {
+                Logger.warn("start-up: cannot tell whether {} runs ({}); taking it as not running", r.name(),
+                        e.getMessage());
+                continue;
+            }
             if (s != Resource.Status.STOPPED) {
                 found.add(r.name() + " (" + s + ")");
             }
@@ -251,6 +261,9 @@ public final class SupervisorNode implements AutoCloseable {
 
     /** An operator command, handed to the machine; returns what the node is doing now. */
     public String command(String cmd) {
+        if (machine == null) {
+            return "error: the supervisor is still starting; try again in a moment";
+        }
         Event e = switch (cmd) {
             case "standby" -> Event.CMD_STANDBY;
             case "unstandby", "online" -> Event.CMD_UNSTANDBY;
@@ -290,10 +303,15 @@ public final class SupervisorNode implements AutoCloseable {
         FenceCoordinator.Plan noDelay = new FenceCoordinator.Plan(peerPlan.node(), java.time.Duration.ZERO,
                 peerPlan.levels(), peerPlan.verifyTimeout(), peerPlan.pollInterval());
         Logger.warn("fence {}: asked by DRBD's fence-peer handler (replication link lost)", config.peer());
-        FenceCoordinator.Outcome o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(noDelay,
-                FenceCoordinator.Action.OFF, () -> true, step -> { });
-        lastFence = o;
-        peerFenced = o.fenced();
+        FenceCoordinator.Outcome o;
+        synchronized (fenceLock) {
+            o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(noDelay, FenceCoordinator.Action.OFF, () -> true,
+                    step -> { });
+            lastFence = o;
+            if (o.fenced()) {
+                peerFenced = true;
+            }
+        }
         return o;
     }
 
@@ -305,6 +323,9 @@ public final class SupervisorNode implements AutoCloseable {
 
     /** Everything an operator asks about at 3 a.m., as text. */
     public String status() {
+        if (membership == null) {
+            return "node " + config.node() + ": starting (checking for leftovers of the group before joining)\n";
+        }
         StringBuilder sb = new StringBuilder();
         long now = System.nanoTime();
         sb.append("node ").append(config.node()).append(": ").append(state).append(" since ")
@@ -344,7 +365,7 @@ public final class SupervisorNode implements AutoCloseable {
             boolean here = i.state() == VrrpMachine.State.MASTER;
             sb.append("vip ").append(i.name()).append(" ").append(i.config().vips()).append(": ")
                     .append(here ? "held by " + config.node() + " (this node, VRRP MASTER)"
-                            : "not here (VRRP " + i.state() + (peerState.equals("ACTIVE") ? "; peer "
+                            : "not here (VRRP " + i.state() + (heardNow && peerState.equals("ACTIVE") ? "; peer "
                             + config.peer() + " is ACTIVE" : "") + ")").append("\n");
         }
         sb.append("recent transitions:\n");
@@ -367,7 +388,11 @@ public final class SupervisorNode implements AutoCloseable {
     }
 
     private void monitorAll() {
+        if (!monitorQueued.compareAndSet(false, true)) {
+            return; // the last pass has not run yet (a slow monitor, or a start or stop in progress): skip this one
+        }
         resourceWorker.execute(() -> {
+            monitorQueued.set(false);
             for (Resource r : resources) {
                 Resource.Status s = monitor(r);
                 Resource.Status before;
@@ -404,10 +429,15 @@ public final class SupervisorNode implements AutoCloseable {
                         Logger.error("fence {}: {}", config.peer(), peerPlanError);
                         result = Event.FENCE_FAILED;
                     } else {
-                        FenceCoordinator.Outcome o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(peerPlan,
-                                FenceCoordinator.Action.OFF, () -> fenceWanted && !closed, step -> { });
-                        lastFence = o;
-                        peerFenced = o.fenced();
+                        FenceCoordinator.Outcome o;
+                        synchronized (fenceLock) {
+                            o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(peerPlan,
+                                    FenceCoordinator.Action.OFF, () -> fenceWanted && !closed, step -> { });
+                            lastFence = o;
+                            if (o.fenced()) {
+                                peerFenced = true;
+                            }
+                        }
                         if (o.fenced() || o.cancelled()) {
                             Logger.info("fence {}", o.summary());
                         } else {

@@ -102,7 +102,15 @@ public final class DrbdResource implements Resource {
 
     @Override
     public Status monitor() throws IOException {
-        DrbdState s = state();
+        DrbdState s;
+        try {
+            s = state();
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).matches("(?s).*(not defined|[Nn]o such resource|[Uu]nknown resource).*")) {
+                return Status.STOPPED; // not up on this node (yet): nothing of it is Primary here
+            }
+            throw e;
+        }
         if (s.primary()) {
             return s.upToDate() || s.consistent() ? Status.RUNNING : Status.FAILED;
         }

@@ -48,4 +48,33 @@ class SupervisorNodeTest {
             leftover.stop();
         }
     }
+
+    @Test
+    void aSecondSupervisorOnTheSameControlSocketExitsBeforeTouchingTheGroup(@TempDir Path dir) throws Exception {
+        Path img = dir.resolve("data.img");
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(32L << 20);
+        }
+        assertEquals(0, Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()).exit());
+        Path mnt = dir.resolve("mnt");
+        FilesystemResource running = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
+        running.start(); // the first supervisor's group
+        Path key = Fixtures.key(dir, "cluster.key");
+        Path sock = dir.resolve("control.sock");
+        Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
+                supervisor { node = "pf1"; peer = "pf2"; control_socket = "%s"; }
+                auth { key_file = "%s"; }
+                links { udp { peer = "127.0.0.1"; port = "%d"; bind = "127.0.0.1"; } }
+                resources { group { home = "pf1"; resource = "Filesystem::%s::%s::ext4"; } }
+                """.formatted(sock, key, Fixtures.freePort(), img, mnt));
+        try (ControlSocket first = ControlSocket.open(sock, line -> "ok")) {
+            Commands.Result r = dev.palisade.supervisor.cli.PalisadeProcess.run(60_000, "supervisor", "-f",
+                    conf.toString());
+            assertEquals(111, r.exit(), r.toString());
+            assertTrue(r.stderr().contains("another supervisor answers"), r.toString());
+            assertEquals(Resource.Status.RUNNING, running.monitor(), "the running group was not touched");
+        } finally {
+            running.stop();
+        }
+    }
 }

@@ -78,6 +78,9 @@ class DrbdResourceTest {
         assertEquals(Resource.Status.RUNNING, r.monitor());
         fake.heldOpen(false);
         r.stop();
+        fake.undefine();
+        assertEquals(Resource.Status.STOPPED, r.monitor(), "a resource not up on this node is not running here");
+        assertTrue(assertThrows(IOException.class, r::start).getMessage().contains("not defined"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new ResourceFactory(ResourceFactory.Paths.SYSTEM,
                 Map.of()).create("drbd::r0;rm")).getMessage().contains("not a resource name"));
     }

@@ -21,7 +21,8 @@ public final class FakeDrbd {
         drbdadm = dir.resolve("fake-drbdadm");
         Files.writeString(drbdsetup, """
                 #!/bin/sh
-                # FAKE drbdsetup: events2 --now RES from the state file
+                # FAKE drbdsetup: events2 --now RES from the state file (none: the resource is not up here)
+                [ -f "%1$s/state" ] || { echo "'%2$s' not defined in your config (for this host)." >&2; exit 10; }
                 . "%1$s/state"
                 [ "$1 $2 $3" = "events2 --now %2$s" ] || { echo "fake drbdsetup: unexpected: $*" >&2; exit 20; }
                 echo "exists resource name:%2$s role:$role suspended:no"
@@ -53,6 +54,11 @@ public final class FakeDrbd {
     public void state(String role, String disk, String connection, String peerDisk) throws IOException {
         Files.writeString(dir.resolve("state"), "role=" + role + "\ndisk=" + disk + "\nconnection=" + connection
                 + "\npeerdisk=" + peerDisk + "\n");
+    }
+
+    /** The resource is not configured or not up on this node. */
+    public void undefine() throws IOException {
+        Files.deleteIfExists(dir.resolve("state"));
     }
 
     public void heldOpen(boolean held) throws IOException {

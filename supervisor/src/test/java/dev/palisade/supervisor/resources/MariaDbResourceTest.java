@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.palisade.drivers.testing.Commands;
 import dev.palisade.drivers.testing.TestTime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,23 +98,29 @@ class MariaDbResourceTest {
 
     @Test
     @Order(3)
-    void aServerThatIsSlowToAnswerIsReportedAndLeftRunningAndAKilledOneRecovers() throws Exception {
+    void aKilledServerIsWaitedForThroughRecoveryAndAStuckOneIsReportedNotKilled() throws Exception {
         MariaDbResource db = resource("a.sock", 13306);
         db.start();
         ProcessHandle h = db.server().orElseThrow();
         h.destroyForcibly(); // power loss, as far as InnoDB can tell
         h.onExit().get();
         MariaDbResource impatient = resource("a.sock", 13306, "start_timeout=0");
-        IOException e = assertThrows(IOException.class, impatient::start);
-        assertTrue(e.getMessage().contains("left running, not killed"), e.getMessage());
-        assertTrue(db.server().isPresent(), "the server still runs");
-        db.start(); // waits for it to answer
+        impatient.start(); // past its timeout at once, but its log moves: waited for
+        assertEquals("2", MariaDbData.sql(dir.resolve("run/a.sock"), "SELECT COUNT(*) FROM app.ledger").trim(),
+                "every committed row after crash recovery");
+        ProcessHandle stuck = db.server().orElseThrow();
+        Thread.sleep(MariaDbResource.PROGRESS_WINDOW.toMillis() + 500); // its log stands still from now on
+        Commands.run(5000, "kill", "-STOP", String.valueOf(stuck.pid()));
         try {
-            assertEquals("2", MariaDbData.sql(dir.resolve("run/a.sock"), "SELECT COUNT(*) FROM app.ledger").trim(),
-                    "every committed row after crash recovery");
+            IOException e = assertThrows(IOException.class, resource("a.sock", 13306, "start_timeout=1")::start);
+            assertTrue(e.getMessage().contains("its log has not moved") && e.getMessage().contains("not killed"),
+                    e.getMessage());
+            assertTrue(stuck.isAlive(), "the stuck server was not killed");
         } finally {
-            db.stop();
+            Commands.run(5000, "kill", "-CONT", String.valueOf(stuck.pid()));
         }
+        db.stop();
+        assertTrue(db.server().isEmpty());
     }
 
     @Test
