@@ -18,13 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One supervisor on its own (its peer never answers): what it does before it joins. */
 class SupervisorNodeTest {
-    @Test
-    void aGroupFoundRunningAtStartUpIsStoppedBeforeTheNodeJoins(@TempDir Path dir) throws Exception {
+    private static Path image(Path dir) throws Exception {
         Path img = dir.resolve("data.img");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(32L << 20);
         }
         assertEquals(0, Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()).exit());
+        return img;
+    }
+
+    @Test
+    void aGroupFoundRunningAtStartUpIsStoppedBeforeTheNodeJoins(@TempDir Path dir) throws Exception {
+        Path img = image(dir);
         Path mnt = dir.resolve("mnt");
         FilesystemResource leftover = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
         leftover.start(); // as a supervisor that crashed while active left it
@@ -51,11 +56,7 @@ class SupervisorNodeTest {
 
     @Test
     void aSecondSupervisorOnTheSameControlSocketExitsBeforeTouchingTheGroup(@TempDir Path dir) throws Exception {
-        Path img = dir.resolve("data.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(32L << 20);
-        }
-        assertEquals(0, Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()).exit());
+        Path img = image(dir);
         Path mnt = dir.resolve("mnt");
         FilesystemResource running = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
         running.start(); // the first supervisor's group
