@@ -25,6 +25,16 @@ public final class ProcessRun {
         }
     }
 
+    /** Whether process {@code pid} exists and is not a zombie (killed, not yet reaped). */
+    public static boolean running(long pid) {
+        try {
+            String stat = Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
         return run(cmd, java.util.Map.of(), stdin, timeout);
     }

@@ -37,13 +37,31 @@ record DaemonOptions(String file, int debug) {
         return new DaemonOptions(file, debug);
     }
 
-    /** The configuration's cluster key, or null after logging why it cannot be used (exit with ExitCode.USAGE). */
-    static FenceKey clusterKey(SupervisorConfig config) {
-        try {
-            return FenceKey.load(config.keyFile());
-        } catch (KeyFileException e) {
-            Logger.error(e.getMessage());
-            return null;
+    /** What runs once the configuration is read and its cluster key loaded. */
+    interface Daemon {
+        int run(SupervisorConfig config, FenceKey key) throws java.io.IOException;
+    }
+
+    /**
+     * {@code palisade COMMAND -f FILE [-d N]}: the options, the configuration (file errors reported by
+     * {@link Palisade#withConfig}), logging at the asked level, the cluster key; then {@code daemon}.
+     */
+    static int run(String command, String[] args, PrintStream err, Daemon daemon) {
+        DaemonOptions o = parse(command, args, err);
+        if (o == null) {
+            return dev.palisade.fence.ExitCode.USAGE;
         }
+        return Palisade.withConfig(o.file(), err, () -> {
+            SupervisorConfig config = SupervisorConfig.load(java.nio.file.Path.of(o.file()));
+            dev.palisade.fence.Logging.configure(o.debug());
+            FenceKey key;
+            try {
+                key = FenceKey.load(config.keyFile());
+            } catch (KeyFileException e) {
+                Logger.error(e.getMessage());
+                return dev.palisade.fence.ExitCode.USAGE;
+            }
+            return daemon.run(config, key);
+        });
     }
 }

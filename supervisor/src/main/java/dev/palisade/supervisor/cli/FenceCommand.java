@@ -9,7 +9,6 @@ import dev.palisade.supervisor.fencing.FencePlans;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -64,12 +63,10 @@ public final class FenceCommand {
             err.println(file + ": no fencing { node { name = \"" + node + "\"; ... } } block");
             return ExitCode.USAGE;
         }
-        FencingConfig.NodeFencing n = noDelay
-                ? new FencingConfig.NodeFencing(nf.get().name(), Duration.ZERO, nf.get().levels(), nf.get().position())
-                : nf.get();
         FenceCoordinator.Plan plan;
         try {
-            plan = FencePlans.plan(config, n);
+            plan = FencePlans.plan(config, nf.get());
+            plan = noDelay ? plan.withoutDelay() : plan;
         } catch (IOException e) {
             err.println("palisade fence: " + e.getMessage());
             return ExitCode.SYSTEM;

@@ -1,13 +1,11 @@
 package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
-import dev.palisade.fence.Logging;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.membership.Membership;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.tinylog.Logger;
 
@@ -24,16 +22,7 @@ public final class MembershipCommand {
             out.println("usage: palisade membership -f FILE [-d LEVEL]");
             return ExitCode.OK;
         }
-        DaemonOptions o = DaemonOptions.parse("membership", args, err);
-        if (o == null) {
-            return ExitCode.USAGE;
-        }
-        return Palisade.withConfig(o.file(), err, () -> {
-            SupervisorConfig config = SupervisorConfig.load(Path.of(o.file()));
-            Logging.configure(o.debug());
-            FenceKey key = DaemonOptions.clusterKey(config);
-            return key == null ? ExitCode.USAGE : runMembership(config, key);
-        });
+        return DaemonOptions.run("membership", args, err, MembershipCommand::runMembership);
     }
 
     private static int runMembership(SupervisorConfig config, FenceKey key) {

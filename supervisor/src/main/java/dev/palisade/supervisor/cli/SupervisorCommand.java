@@ -1,8 +1,6 @@
 package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
-import dev.palisade.fence.Logging;
-import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.node.ControlSocket;
 import dev.palisade.supervisor.node.SupervisorNode;
@@ -26,17 +24,7 @@ public final class SupervisorCommand {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        DaemonOptions o = DaemonOptions.parse("supervisor", args, err);
-        if (o == null) {
-            return ExitCode.USAGE;
-        }
-        return Palisade.withConfig(o.file(), err, () -> {
-            SupervisorConfig config = SupervisorConfig.load(Path.of(o.file()));
-            Logging.configure(o.debug());
-            FenceKey key = DaemonOptions.clusterKey(config);
-            if (key == null) {
-                return ExitCode.USAGE;
-            }
+        return DaemonOptions.run("supervisor", args, err, (config, key) -> {
             SupervisorNode node = new SupervisorNode(config, key);
             CountDownLatch stopped = new CountDownLatch(1);
             // the control socket first: it is also the lock that keeps a second supervisor from touching the group

@@ -45,6 +45,10 @@ public final class FenceCoordinator {
 
     /** How one node is fenced. */
     public record Plan(String node, Duration delay, List<Level> levels, Duration verifyTimeout, Duration pollInterval) {
+        /** The same plan without its race delay (an operator at the console, DRBD's handler). */
+        public Plan withoutDelay() {
+            return new Plan(node, Duration.ZERO, levels, verifyTimeout, pollInterval);
+        }
     }
 
     /** One thing the coordinator did, for the log and the operator's report. */

@@ -300,8 +300,7 @@ public final class SupervisorNode implements AutoCloseable {
         if (peerPlan == null) {
             return new FenceCoordinator.Outcome(config.peer(), false, false, 0, 0, List.of());
         }
-        FenceCoordinator.Plan noDelay = new FenceCoordinator.Plan(peerPlan.node(), java.time.Duration.ZERO,
-                peerPlan.levels(), peerPlan.verifyTimeout(), peerPlan.pollInterval());
+        FenceCoordinator.Plan noDelay = peerPlan.withoutDelay();
         Logger.warn("fence {}: asked by DRBD's fence-peer handler (replication link lost)", config.peer());
         FenceCoordinator.Outcome o;
         synchronized (fenceLock) {

@@ -100,8 +100,8 @@ public final class MariaDbResource implements Resource {
 
     @Override
     public void start() throws IOException {
-        Optional<ProcessHandle> running = server();
-        if (running.isEmpty()) {
+        ProcessHandle server = server().orElse(null);
+        if (server == null) {
             if (!Files.isDirectory(s.datadir().resolve("mysql"))) {
                 throw new IOException(s.datadir() + " holds no MariaDB system tables (is the disk mounted?); a new "
                         + "data directory is made once with: mariadb-install-db --user=" + s.user() + " --datadir="
@@ -118,13 +118,12 @@ public final class MariaDbResource implements Resource {
                     "--bind-address=" + s.bind(), "--user=" + s.user(), "--log-error=" + errorLog(),
                     "--pid-file=" + s.socket() + ".pid"));
             cmd.addAll(s.options());
-            new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            server = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().toHandle();
         }
         long deadline = System.nanoTime() + s.startTimeout().toNanos();
         while (true) {
-            Optional<ProcessHandle> p = server();
-            if (p.isEmpty()) {
+            if (!server.isAlive()) {
                 if (answers()) {
                     throw new IOException("a server answers on " + s.socket() + " but none runs on " + s.datadir()
                             + ": another data directory's server holds this socket");
@@ -138,12 +137,12 @@ public final class MariaDbResource implements Resource {
             if (System.nanoTime() - deadline > 0) {
                 Duration window = s.startTimeout().compareTo(PROGRESS_WINDOW) > 0 ? s.startTimeout() : PROGRESS_WINDOW;
                 if (!logMovedWithin(window)) {
-                    throw new IOException("mariadbd pid " + p.get().pid() + " on " + s.datadir() + " does not answer ("
+                    throw new IOException("mariadbd pid " + server.pid() + " on " + s.datadir() + " does not answer ("
                             + lastClientError + ") and its log has not moved for " + window.toSeconds() + " s; not "
                             + "killed (a stop asks it to shut down cleanly); its log says: " + lastLogLines(2));
                 }
                 Logger.warn("mariadb {}: pid {} not answering after {} s but its log moves (crash recovery?): waiting; "
-                        + "its log says: {}", s.datadir(), p.get().pid(), s.startTimeout().toSeconds(), lastLogLines(1));
+                        + "its log says: {}", s.datadir(), server.pid(), s.startTimeout().toSeconds(), lastLogLines(1));
                 deadline = System.nanoTime() + s.startTimeout().toNanos();
             }
             sleep();
@@ -157,17 +156,21 @@ public final class MariaDbResource implements Resource {
             return;
         }
         long deadline = System.nanoTime() + s.stopTimeout().toNanos();
-        p.get().destroy(); // SIGTERM: InnoDB's clean shutdown
-        while (p.get().isAlive() || server().isPresent()) {
+        ProcessHandle server = p.get();
+        server.destroy(); // SIGTERM: InnoDB's clean shutdown
+        while (true) {
+            if (!server.isAlive()) {
+                Optional<ProcessHandle> other = server(); // gone: verified by a fresh look at the data directory
+                if (other.isEmpty()) {
+                    return;
+                }
+                server = other.get(); // a server restarted under us: stop that one too
+                server.destroy();
+            }
             if (System.nanoTime() - deadline > 0) {
-                throw new IOException("mariadbd pid " + p.get().pid() + " on " + s.datadir() + " still runs "
+                throw new IOException("mariadbd pid " + server.pid() + " on " + s.datadir() + " still runs "
                         + s.stopTimeout().toSeconds() + " s after SIGTERM; not killed (the node must be fenced); its "
                         + "log says: " + lastLogLines(2));
-            }
-            Optional<ProcessHandle> other = server();
-            if (other.isPresent() && other.get().pid() != p.get().pid()) {
-                p = other; // a server restarted under us: stop that one too
-                p.get().destroy();
             }
             sleep();
         }
@@ -194,17 +197,8 @@ public final class MariaDbResource implements Resource {
         return ProcessHandle.allProcesses().filter(h -> {
             String[] a = h.info().arguments().orElse(new String[0]);
             String c = h.info().command().orElse("");
-            return (c.endsWith("/mariadbd") || c.endsWith("/mysqld")) && List.of(a).contains(arg) && isRunning(h);
+            return (c.endsWith("/mariadbd") || c.endsWith("/mysqld")) && List.of(a).contains(arg) && ProcessRun.running(h.pid());
         }).findFirst();
-    }
-
-    private static boolean isRunning(ProcessHandle h) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** The PID holding a POSIX write lock on {@code file} (InnoDB locks ibdata1 while it runs), if any. */

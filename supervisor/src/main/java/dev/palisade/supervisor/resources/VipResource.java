@@ -1,15 +1,9 @@
 package dev.palisade.supervisor.resources;
 
-import dev.palisade.supervisor.config.VrrpConfig;
 import dev.palisade.supervisor.vrrp.VrrpInstance;
 import dev.palisade.supervisor.vrrp.VrrpMachine;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.List;
 
 /**
  * {@code vip::INSTANCE}: the virtual addresses of a VRRP instance, moved with the group. The instance runs
@@ -55,23 +49,7 @@ public final class VipResource implements Resource {
     }
 
     private int held() throws IOException {
-        NetworkInterface nic;
-        try {
-            nic = NetworkInterface.getByName(instance.config().iface());
-        } catch (SocketException e) {
-            throw new IOException(instance.config().iface() + ": " + e.getMessage());
-        }
-        if (nic == null) {
-            return 0;
-        }
-        List<InetAddress> on = Collections.list(nic.getInetAddresses());
-        int n = 0;
-        for (VrrpConfig.Vip v : instance.config().vips()) {
-            if (on.contains(v.address())) {
-                n++;
-            }
-        }
-        return n;
+        return instance.addressesHeld().size();
     }
 
     private void waitFor(Status want, String verb) throws IOException {

@@ -143,15 +143,18 @@ public final class VrrpInstance implements AutoCloseable {
         });
     }
 
+    /** The instance's virtual addresses that are on its interface now. */
+    public List<VrrpConfig.Vip> addressesHeld() throws IOException {
+        java.net.NetworkInterface nic = java.net.NetworkInterface.getByName(config.iface());
+        List<InetAddress> on = nic == null ? List.of() : java.util.Collections.list(nic.getInetAddresses());
+        return config.vips().stream().filter(v -> on.contains(v.address())).toList();
+    }
+
     private void removeLeftovers() {
         try {
-            java.net.NetworkInterface nic = java.net.NetworkInterface.getByName(config.iface());
-            List<InetAddress> on = nic == null ? List.of() : java.util.Collections.list(nic.getInetAddresses());
-            for (VrrpConfig.Vip v : config.vips()) {
-                if (on.stream().anyMatch(a -> a.equals(v.address()))) {
-                    netlink.delete(config.iface(), v.address(), v.prefix());
-                    Logger.warn("VRRP {}: removed {} left on {} while not Master", config.name(), v, config.iface());
-                }
+            for (VrrpConfig.Vip v : addressesHeld()) {
+                netlink.delete(config.iface(), v.address(), v.prefix());
+                Logger.warn("VRRP {}: removed {} left on {} while not Master", config.name(), v, config.iface());
             }
         } catch (IOException e) {
             Logger.error("VRRP {}: removing leftover addresses: {}", config.name(), e.getMessage());
