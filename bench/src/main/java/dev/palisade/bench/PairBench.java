@@ -98,9 +98,7 @@ public final class PairBench {
         }
         System.out.printf("%nAcknowledged rows: %d written through the VIP across all trials; acknowledged rows missing "
                 + "after a takeover or switchover: %d.%n", rowsTotal, lostTotal);
-        try (var w = Files.walk(dir)) {
-            w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        dev.palisade.drivers.testing.Scratch.deleteTree(dir);
     }
 
     private static long lost(PairLab lab, int node) throws Exception {

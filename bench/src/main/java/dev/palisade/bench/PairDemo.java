@@ -23,11 +23,7 @@ public final class PairDemo {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/palisade-pair");
         boolean tour = args.length < 2 || !args[1].equals("--no-tour");
-        if (Files.exists(dir)) {
-            try (var w = Files.walk(dir)) {
-                w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        dev.palisade.drivers.testing.Scratch.deleteTree(dir);
         Files.createDirectories(dir);
         say("building the lab in " + dir + ": namespaces, an ext4 disk image with MariaDB on it, two BMCs (ipmi_sim)");
         PairLab lab = PairLab.create(dir, PairLab.Timing.FAST);
@@ -35,9 +31,7 @@ public final class PairDemo {
             try {
                 say("stopping: both nodes powered off, namespaces and " + dir + " removed");
                 lab.close();
-                try (var w = Files.walk(dir)) {
-                    w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                dev.palisade.drivers.testing.Scratch.deleteTree(dir);
             } catch (Exception e) {
                 System.err.println("cleanup: " + e.getMessage());
             }

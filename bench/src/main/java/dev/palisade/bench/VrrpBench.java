@@ -72,9 +72,7 @@ public final class VrrpBench {
                 }
                 ms[i] = (at - t0) / 1e6;
             } finally {
-                try (var files = Files.walk(dir)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
+                dev.palisade.drivers.testing.Scratch.deleteTree(dir);
             }
         }
         return ms;

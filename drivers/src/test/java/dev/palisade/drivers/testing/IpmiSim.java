@@ -11,10 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real BMC simulator: OpenIPMI's {@code ipmi_sim} on a free loopback UDP port, in chassis_control mode,
@@ -244,12 +242,7 @@ public final class IpmiSim implements AutoCloseable {
     }
 
     public static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException e) {
-            return false;
-        }
+        return dev.palisade.drivers.platform.ProcessRun.running(pid);
     }
 
     /** The stock ipmitool, lanplus, against this simulator. */
@@ -285,8 +278,6 @@ public final class IpmiSim implements AutoCloseable {
             }
             ProcessHandle.of(host).ifPresent(ProcessHandle::destroyForcibly);
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        Scratch.deleteTree(dir);
     }
 }

@@ -26,6 +26,24 @@ public final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(pb.start(), log);
     }
 
+    /**
+     * A null-modem cable: the stock socat joining two pseudo-terminals that appear as {@code ttyA} and
+     * {@code ttyB}; returns once both exist (10 s at most, scaled).
+     */
+    public static DaemonProcess nullModem(Path ttyA, Path ttyB, Path log) throws IOException, InterruptedException {
+        DaemonProcess cable = start(List.of(Commands.require("socat"), "PTY,link=" + ttyA + ",raw,echo=0",
+                "PTY,link=" + ttyB + ",raw,echo=0"), log);
+        long deadline = System.nanoTime() + TestTime.scaled(java.time.Duration.ofSeconds(10)).toNanos();
+        while (!(Files.exists(ttyA) && Files.exists(ttyB))) {
+            if (System.nanoTime() > deadline) {
+                cable.close();
+                throw new IOException("socat made no pty pair at " + ttyA + " and " + ttyB + ": " + cable.log());
+            }
+            Thread.sleep(20);
+        }
+        return cable;
+    }
+
     /** The command line that runs our fence daemon from the test classpath, logging as in production. */
     public static List<String> ourFenceDaemon(Path conf, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.drivers.storage.Mounts;
 import dev.palisade.drivers.testing.Commands;
+import dev.palisade.drivers.testing.Scratch;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.supervisor.config.SupervisorConfig;
@@ -18,18 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One supervisor on its own (its peer never answers): what it does before it joins. */
 class SupervisorNodeTest {
-    private static Path image(Path dir) throws Exception {
-        Path img = dir.resolve("data.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(32L << 20);
-        }
-        assertEquals(0, Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()).exit());
-        return img;
-    }
-
     @Test
     void aGroupFoundRunningAtStartUpIsStoppedBeforeTheNodeJoins(@TempDir Path dir) throws Exception {
-        Path img = image(dir);
+        Path img = Scratch.ext4Image(dir.resolve("data.img"), 32);
         Path mnt = dir.resolve("mnt");
         FilesystemResource leftover = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
         leftover.start(); // as a supervisor that crashed while active left it
@@ -56,7 +48,7 @@ class SupervisorNodeTest {
 
     @Test
     void aSecondSupervisorOnTheSameControlSocketExitsBeforeTouchingTheGroup(@TempDir Path dir) throws Exception {
-        Path img = image(dir);
+        Path img = Scratch.ext4Image(dir.resolve("data.img"), 32);
         Path mnt = dir.resolve("mnt");
         FilesystemResource running = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
         running.start(); // the first supervisor's group

@@ -46,9 +46,7 @@ class PairFailoverTest {
             System.out.println("pair: kept " + dir);
             return;
         }
-        try (var w = Files.walk(dir)) {
-            w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        dev.palisade.drivers.testing.Scratch.deleteTree(dir);
     }
 
     private static String logs() throws Exception {

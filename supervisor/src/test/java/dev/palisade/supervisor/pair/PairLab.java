@@ -88,15 +88,11 @@ public final class PairLab implements AutoCloseable {
             lab.disk();
             Path key = Fixtures.key(dir, "cluster.key");
             lab.startCable();
-            List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
-                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtinylog.configuration=tinylog.properties",
-                    "-cp", System.getProperty("java.class.path"), "dev.palisade.supervisor.cli.Palisade");
             for (int i = 0; i < 2; i++) {
                 Files.createDirectories(dir.resolve(NODES[i]));
                 Path conf = lab.config(i, key);
                 List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lab.ns[i]));
-                cmd.addAll(java);
-                cmd.addAll(List.of("supervisor", "-f", conf.toString()));
+                cmd.addAll(palisade("supervisor", "-f", conf.toString()));
                 lab.bmc[i] = IpmiSim.startOff(lab.obs, "10.98.0.3", 6231 + i, cmd);
                 lab.powerHooks(i);
             }
@@ -132,11 +128,7 @@ public final class PairLab implements AutoCloseable {
 
     /** The shared disk: an ext4 image holding a MariaDB data directory with the application's table. */
     private void disk() throws Exception {
-        Path img = dir.resolve("data.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(256L << 20);
-        }
-        check(Commands.run(60_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString()));
+        Path img = dev.palisade.drivers.testing.Scratch.ext4Image(dir.resolve("data.img"), 256);
         Path mnt = dir.resolve("setup");
         Files.createDirectories(mnt);
         check(Commands.run(30_000, "mount", "-o", "loop", img.toString(), mnt.toString()));
@@ -156,16 +148,8 @@ public final class PairLab implements AutoCloseable {
         }
     }
 
-    private void startCable() throws IOException {
-        cable = DaemonProcess.start(List.of(Commands.require("socat"), "PTY,link=" + dir.resolve("ttyA") + ",raw,echo=0",
-                "PTY,link=" + dir.resolve("ttyB") + ",raw,echo=0"), dir.resolve("socat.log"));
-        long deadline = System.nanoTime() + TestTime.scaled(Duration.ofSeconds(10)).toNanos();
-        while (!(Files.exists(dir.resolve("ttyA")) && Files.exists(dir.resolve("ttyB")))) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("socat made no pty pair");
-            }
-            sleep(20);
-        }
+    private void startCable() throws IOException, InterruptedException {
+        cable = DaemonProcess.nullModem(dir.resolve("ttyA"), dir.resolve("ttyB"), dir.resolve("socat.log"));
     }
 
     private Path config(int i, Path key) throws IOException {
@@ -215,11 +199,7 @@ public final class PairLab implements AutoCloseable {
 
     /** {@code palisade ARGS} as an operator's shell runs it (from the test classpath). */
     public static List<String> palisade(String... args) {
-        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dtinylog.configuration=tinylog.properties",
-                "-cp", System.getProperty("java.class.path"), "dev.palisade.supervisor.cli.Palisade"));
-        c.addAll(List.of(args));
-        return c;
+        return dev.palisade.supervisor.cli.PalisadeProcess.command(args);
     }
 
     public static void ip(String... args) throws IOException, InterruptedException {

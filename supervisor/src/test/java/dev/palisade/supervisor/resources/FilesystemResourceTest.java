@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.drivers.storage.Mounts;
-import dev.palisade.drivers.testing.Commands;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,13 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The filesystem resource on a real ext4 image through a loop device. */
 class FilesystemResourceTest {
     private static Path image(Path dir) throws Exception {
-        Path img = dir.resolve("data.img");
-        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(32L << 20);
-        }
-        Commands.Result r = Commands.run(30_000, Commands.require("mkfs.ext4"), "-q", "-F", img.toString());
-        assertEquals(0, r.exit(), r.toString());
-        return img;
+        return dev.palisade.drivers.testing.Scratch.ext4Image(dir.resolve("data.img"), 32);
     }
 
     @Test

@@ -38,9 +38,7 @@ class MariaDbResourceTest {
         for (ProcessHandle h : List.of(ProcessHandle.current().children().toArray(ProcessHandle[]::new))) {
             h.destroyForcibly();
         }
-        try (var w = Files.walk(dir)) {
-            w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        dev.palisade.drivers.testing.Scratch.deleteTree(dir);
     }
 
     private static MariaDbResource resource(String socketName, int port, String... more) {
