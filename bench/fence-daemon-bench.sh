@@ -48,6 +48,7 @@ out=$W/table.md
 ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" 1229 \
     "$SAMPLES" "$STOCK" "$SECS" \
     "fence_virtd=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
+    "floor=java -Xms32m -Xmx128m -XX:+UseSerialGC -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1229" \
     "palisade=$top/bin/palisade fence-daemon -F -f $W/fence_virt.conf" > "$out"
 
 {

@@ -29,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Usage: FenceDaemonBench KEY PORT SAMPLES STOCK_SAMPLES SECONDS NAME=COMMAND...
  */
 public final class FenceDaemonBench {
+    /** Event-loop threads of the wrk-style load generator. */
+    private static final int LOAD_THREADS = Integer.getInteger("palisade.bench.loadThreads", 2);
+    /** Quiet time before each throughput run: longer than the 10-second request history of both daemons. */
+    private static final long QUIET_MS = Long.getLong("palisade.bench.quietMs", 11_000);
+
     private FenceDaemonBench() {
     }
 
@@ -39,7 +44,8 @@ public final class FenceDaemonBench {
     }
 
     record Row(String name, double startupMs, Stats status, Stats list, Stats stockStatus, Stats stockList,
-               double throughput, double serverCpuUs, double clientCpuUs, long rssKb, long hwmKb, int threads) {
+               double throughput, double serverCpuUs, double clientCpuUs, double loadThroughput, double loadServerCpuUs,
+               double loadClientCpuUs, long rssKb, long hwmKb, int threads) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -94,6 +100,9 @@ public final class FenceDaemonBench {
                     key.toString());
             Stats stockStatus = stock(fv, List.of("-o", "status", "-H", "appliance-a"), stockSamples);
             Stats stockList = stock(fv, List.of("-o", "list"), stockSamples);
+            // fence_virtd keeps a 10-second request history that it scans whole on every request: every
+            // throughput run starts after it has emptied, so each daemon starts both runs from the same state
+            Thread.sleep(QUIET_MS);
             long served0 = cpuTicks(p.pid());
             long self0 = cpuTicks(ProcessHandle.current().pid());
             long[] done = new long[1];
@@ -101,11 +110,25 @@ public final class FenceDaemonBench {
             // CPU per request during the throughput run (clock ticks of 10 ms, from /proc/PID/stat)
             double serverCpu = (cpuTicks(p.pid()) - served0) * 10_000.0 / Math.max(1, done[0]);
             double clientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, done[0]);
+            // the same 16 conversations in flight, kept busy by event-loop threads (wrk-style)
+            Thread.sleep(QUIET_MS);
+            served0 = cpuTicks(p.pid());
+            self0 = cpuTicks(ProcessHandle.current().pid());
+            long[] counts = new long[2];
+            double loadTput = new FenceLoad(FenceKey.load(key), addr, "appliance-a", Duration.ofSeconds(10))
+                    .run(16, LOAD_THREADS, Duration.ofSeconds(seconds), counts);
+            if (counts[1] > 0) {
+                System.err.println("   event-loop load: " + counts[1] + " failed requests");
+            }
+            double loadServerCpu = (cpuTicks(p.pid()) - served0) * 10_000.0 / Math.max(1, counts[0]);
+            double loadClientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, counts[0]);
             long[] mem = memory(p.pid());
-            System.err.printf(Locale.ROOT, "   startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s, RSS %d KiB%n",
-                    startup, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, mem[0]);
-            return new Row(name, startup, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, mem[0], mem[1],
-                    (int) mem[2]);
+            System.err.printf(Locale.ROOT, "   startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s "
+                            + "(%.0f / %.0f us), event-loop load %.0f req/s (%.0f / %.0f us), RSS %d KiB%n",
+                    startup, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, serverCpu, clientCpu,
+                    loadTput, loadServerCpu, loadClientCpu, mem[0]);
+            return new Row(name, startup, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, loadTput,
+                    loadServerCpu, loadClientCpu, mem[0], mem[1], (int) mem[2]);
         } finally {
             p.destroy();
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -217,29 +240,48 @@ public final class FenceDaemonBench {
         StringBuilder sb = new StringBuilder();
         sb.append("| daemon | start-up ms | status in-process median / p99 ms | list in-process median / p99 ms "
                 + "| status stock fence_virt median / p99 ms | list stock fence_virt median / p99 ms "
-                + "| throughput, 16 clients, req/s | CPU per request, daemon / client µs | RSS / peak KiB | threads |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| throughput, 16 blocking clients, req/s | CPU per request, daemon / client µs "
+                + "| throughput, 16 connections on event-loop load, req/s | CPU per request, daemon / client µs "
+                + "| RSS / peak KiB | threads |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %.0f | %.0f / %.0f | %d / %d | %d |%n",
+            sb.append(String.format(Locale.ROOT,
+                    "| %s | %.0f | %s | %s | %s | %s | %.0f | %.0f / %.0f | %.0f | %.0f / %.0f | %d / %d | %d |%n",
                     r.name, r.startupMs, r.status.cell(), r.list.cell(), r.stockStatus.cell(), r.stockList.cell(),
-                    r.throughput, r.serverCpuUs, r.clientCpuUs, r.rssKb, r.hwmKb, r.threads));
+                    r.throughput, r.serverCpuUs, r.clientCpuUs, r.loadThroughput, r.loadServerCpuUs, r.loadClientCpuUs,
+                    r.rssKb, r.hwmKb, r.threads));
         }
-        if (rows.size() == 2) {
-            Row real = rows.get(0);
-            Row ours = rows.get(1);
+        Row real = find(rows, "fence_virtd");
+        Row ours = find(rows, "palisade");
+        Row floor = find(rows, "floor");
+        if (real != null && ours != null) {
             sb.append(String.format(Locale.ROOT, "%nRatios (%s / %s): status median %.2fx, p99 %.2fx; list median %.2fx, "
-                            + "p99 %.2fx; stock-client status median %.2fx; throughput %.1fx; RSS %.1fx; start-up %.1fx.%n",
+                            + "p99 %.2fx; stock-client status median %.2fx; throughput %.1fx with 16 blocking clients, "
+                            + "%.1fx with the event-loop load; RSS %.1fx; start-up %.1fx.%n",
                     ours.name, real.name, ours.status.median / real.status.median, ours.status.p99 / real.status.p99,
                     ours.list.median / real.list.median, ours.list.p99 / real.list.p99,
                     ours.stockStatus.median / real.stockStatus.median, ours.throughput / real.throughput,
-                    (double) ours.rssKb / real.rssKb, ours.startupMs / real.startupMs));
+                    ours.loadThroughput / real.loadThroughput, (double) ours.rssKb / real.rssKb,
+                    ours.startupMs / real.startupMs));
+        }
+        if (real != null && ours != null && floor != null) {
+            sb.append(String.format(Locale.ROOT, "Floor (protocol bytes only: no checks, no hypervisor): %.1fx / %.1fx "
+                            + "fence_virtd's throughput (blocking clients / event-loop load); palisade reaches %.0f%% / %.0f%% "
+                            + "of it.%n",
+                    floor.throughput / real.throughput, floor.loadThroughput / real.loadThroughput,
+                    100 * ours.throughput / floor.throughput, 100 * ours.loadThroughput / floor.loadThroughput));
         }
         int failures = 0;
         for (Row r : rows) {
             failures += r.status.failures + r.list.failures + r.stockStatus.failures + r.stockList.failures;
         }
         sb.append(String.format(Locale.ROOT, "%nSamples: %d in-process and %d stock-client round trips per cell, "
-                + "throughput over %d s; failed requests: %d.%n", samples, stockSamples, seconds, failures));
+                + "throughput over %d s per run after %d s quiet; failed requests: %d.%n", samples, stockSamples, seconds,
+                QUIET_MS / 1000, failures));
         System.out.print(sb);
+    }
+
+    private static Row find(List<Row> rows, String name) {
+        return rows.stream().filter(r -> r.name.equals(name)).findFirst().orElse(null);
     }
 }

@@ -84,32 +84,148 @@ public final class RequestDispatcher implements AutoCloseable {
         return new Stats(served.get(), authFailures.get(), denied.get(), timedOut.get());
     }
 
-    /** Turns the result bytes into what goes on the wire (the hardened scheme appends their MAC). */
-    private interface Seal {
-        byte[] apply(byte[] result);
+    /**
+     * Where a conversation's answer goes: a stream written in place, or a non-blocking connection that
+     * finishes the write on its event loop. Either may be called from the request's worker or, at the
+     * deadline, from the watchdog.
+     */
+    public interface Responder {
+        /** Sends the bytes (all of them, now or soon). */
+        void send(byte[] bytes) throws IOException;
+
+        /** Closes the conversation once what was sent has gone out. */
+        void close();
     }
 
     /**
-     * Runs the conversation after an authenticated request: the mutual challenge/response of its scheme,
-     * then the operation. Returns the response sent, or null when the conversation ended before one.
+     * The challenge/response of an authenticated request, one step at a time and without I/O of its own:
+     * {@link #want()} says how many bytes to read next, {@link #take(byte[])} answers them. Blocking streams
+     * and the TCP event loop drive the same steps.
+     */
+    public final class Handshake {
+        private final String listener;
+        private final FenceRequest req;
+        private final String source;
+        private final Credentials creds;
+        private final boolean hardened;
+        private final HashType auth;
+        private final byte[] requestMac;
+        private byte[] theirChallenge;
+        private byte[] ourChallenge;
+        private int step;
+
+        private Handshake(String listener, FenceRequest req, String source, Credentials creds) {
+            this.listener = listener;
+            this.req = req;
+            this.source = source;
+            this.creds = creds;
+            this.hardened = req.hashTypeByte() == HardenedAuth.HASH_TYPE;
+            this.auth = hardened ? null : creds.legacyAuth();
+            this.requestMac = hardened ? HardenedAuth.requestMac(req) : null;
+            // fence_virt's exchange is skipped entirely with auth none; the hardened one never is
+            this.step = !hardened && auth == HashType.NONE ? 2 : 0;
+        }
+
+        public FenceRequest request() {
+            return req;
+        }
+
+        /** Bytes to read next: the caller's challenge, then its answer to ours; 0 once authenticated. */
+        public int want() {
+            return switch (step) {
+                case 0 -> hardened ? HardenedAuth.CHALLENGE_SIZE : LegacyAuth.CHALLENGE_SIZE;
+                case 1 -> hardened ? HardenedAuth.MAC_SIZE : LegacyAuth.CHALLENGE_SIZE;
+                default -> 0;
+            };
+        }
+
+        /**
+         * Takes the bytes {@link #want()} asked for. Returns what to send back (empty when nothing), or
+         * null when the caller failed our challenge (counted and logged; drop the connection).
+         */
+        public byte[] take(byte[] in) {
+            if (step == 0) {
+                // the client challenges first; we answer it and challenge back in one write
+                theirChallenge = in;
+                step = 1;
+                if (hardened) {
+                    ourChallenge = HardenedAuth.newChallenge();
+                    return concat(HardenedAuth.serverProof(creds.hardened(), requestMac, in), ourChallenge);
+                }
+                ourChallenge = LegacyAuth.newChallenge();
+                return concat(LegacyAuth.response(auth, creds.key(), in), ourChallenge);
+            }
+            if (step != 1) {
+                throw new IllegalStateException("handshake already complete");
+            }
+            step = 2;
+            boolean ok = hardened
+                    ? HardenedAuth.equal(in, HardenedAuth.clientProof(creds.hardened(), requestMac, ourChallenge))
+                    : LegacyAuth.checkResponse(auth, creds.key(), ourChallenge, in);
+            if (ok) {
+                return new byte[0];
+            }
+            authFailures.incrementAndGet();
+            if (hardened) {
+                Logger.warn("{} {}: hardened challenge answered wrongly (the caller does not hold the key); dropped {}",
+                        listener, source, req);
+            } else {
+                Logger.warn("{} {}: challenge answered wrongly (wrong key or auth {} mismatch); dropped {}",
+                        listener, source, auth.configName(), req);
+            }
+            return null;
+        }
+
+        /** What goes on the wire for the result bytes (the hardened scheme appends their MAC). */
+        byte[] seal(byte[] result) {
+            return hardened ? concat(result, HardenedAuth.resultMac(creds.hardened(), requestMac, theirChallenge,
+                    ourChallenge, result)) : result;
+        }
+    }
+
+    /** Starts the challenge/response of a request the listener's gate admitted. */
+    public Handshake handshake(String listener, FenceRequest req, String source, Credentials creds) {
+        return new Handshake(listener, req, source, creds);
+    }
+
+    /**
+     * Runs the conversation after an authenticated request on a blocking stream: the mutual
+     * challenge/response of its scheme, then the operation. Returns the response sent, or null when the
+     * conversation ended before one.
      */
     public ResponseCode serve(String listener, FenceRequest req, String source, StreamSession s, Credentials creds,
                               AccessMap scope) throws IOException {
         long started = System.nanoTime();
-        Seal seal = req.hashTypeByte() == HardenedAuth.HASH_TYPE
-                ? hardenedHandshake(listener, req, source, s, creds)
-                : legacyHandshake(listener, req, source, s, creds);
-        if (seal == null) {
-            return null;
+        Handshake hs = handshake(listener, req, source, creds);
+        while (hs.want() > 0) {
+            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
+            byte[] out = hs.take(s.readFully(hs.want()));
+            if (out == null) {
+                return null;
+            }
+            if (out.length > 0) {
+                s.send(out);
+            }
         }
+        return answer(listener, hs, source, s, scope, started);
+    }
+
+    /**
+     * The operation of an authenticated request, run on the calling thread under the request deadline,
+     * and its answer: the result byte or the host-list stream. At the deadline the watchdog answers FAIL
+     * through {@code r} and closes it; the late result is discarded.
+     */
+    public ResponseCode answer(String listener, Handshake hs, String source, Responder r, AccessMap scope,
+                               long started) throws IOException {
+        FenceRequest req = hs.request();
         RequestCode code = req.request();
         if (code == null) {
             Logger.warn("{} {}: unknown request code {} for '{}'; answering FAIL", listener, source,
                     req.requestByte(), req.domain());
-            return reply(s, seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}), ResponseCode.FAIL, listener,
+            return reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}), ResponseCode.FAIL, listener,
                     source, req, started, "");
         }
-        Deadline deadline = new Deadline(listener, source, req, s, seal);
+        Deadline deadline = new Deadline(listener, source, req, r, hs);
         try {
             if (code == RequestCode.HOSTLIST) {
                 List<HostState> hosts = scope.filter(source, backend.hostlist());
@@ -120,63 +236,21 @@ public final class RequestDispatcher implements AutoCloseable {
                 }
                 out.writeBytes(HostState.TERMINATOR);
                 out.write(ResponseCode.SUCCESS.code());
-                return deadline.finish(() -> reply(s, seal.apply(out.toByteArray()), ResponseCode.SUCCESS, listener,
+                return deadline.finish(() -> reply(r, hs.seal(out.toByteArray()), ResponseCode.SUCCESS, listener,
                         source, req, started, " (" + hosts.size() + " domains)"));
             }
             ResponseCode result = operate(listener, code, req, source, scope);
-            return deadline.finish(() -> reply(s, seal.apply(new byte[] {result.byteValue()}), result, listener,
+            return deadline.finish(() -> reply(r, hs.seal(new byte[] {result.byteValue()}), result, listener,
                     source, req, started, ""));
         } catch (BackendException | RuntimeException e) {
             Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(), e.getMessage());
-            return deadline.finish(() -> reply(s, seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}),
+            return deadline.finish(() -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}),
                     ResponseCode.FAIL, listener, source, req, started, ""));
         } finally {
             deadline.cancel();
             // A worker the watchdog interrupted must not carry the flag into its next request.
             Thread.interrupted();
         }
-    }
-
-    /** fence_virt's exchange: the client challenges first, then the gateway; results travel bare. */
-    private Seal legacyHandshake(String listener, FenceRequest req, String source, StreamSession s, Credentials c)
-            throws IOException {
-        HashType auth = c.legacyAuth();
-        if (auth != HashType.NONE) {
-            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-            byte[] theirChallenge = s.readFully(LegacyAuth.CHALLENGE_SIZE);
-            byte[] ours = LegacyAuth.newChallenge();
-            s.write(concat(LegacyAuth.response(auth, c.key(), theirChallenge), ours));
-            s.flush();
-            s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-            byte[] answer = s.readFully(LegacyAuth.CHALLENGE_SIZE);
-            if (!LegacyAuth.checkResponse(auth, c.key(), ours, answer)) {
-                authFailures.incrementAndGet();
-                Logger.warn("{} {}: challenge answered wrongly (wrong key or auth {} mismatch); dropped {}",
-                        listener, source, auth.configName(), req);
-                return null;
-            }
-        }
-        return result -> result;
-    }
-
-    /** The hardened exchange: proofs bound to the request's MAC, and a MAC over the result. */
-    private Seal hardenedHandshake(String listener, FenceRequest req, String source, StreamSession s, Credentials c)
-            throws IOException {
-        byte[] requestMac = HardenedAuth.requestMac(req);
-        s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-        byte[] cc = s.readFully(HardenedAuth.CHALLENGE_SIZE);
-        byte[] cs = HardenedAuth.newChallenge();
-        s.write(concat(HardenedAuth.serverProof(c.hardened(), requestMac, cc), cs));
-        s.flush();
-        s.deadline(System.nanoTime() + AUTH_TIMEOUT.toNanos());
-        byte[] proof = s.readFully(HardenedAuth.MAC_SIZE);
-        if (!HardenedAuth.equal(proof, HardenedAuth.clientProof(c.hardened(), requestMac, cs))) {
-            authFailures.incrementAndGet();
-            Logger.warn("{} {}: hardened challenge answered wrongly (the caller does not hold the key); dropped {}",
-                    listener, source, req);
-            return null;
-        }
-        return result -> concat(result, HardenedAuth.resultMac(c.hardened(), requestMac, cc, cs, result));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
@@ -288,11 +362,11 @@ public final class RequestDispatcher implements AutoCloseable {
         private final String listener;
         private final String source;
         private final FenceRequest req;
-        private final StreamSession s;
-        private final Seal seal;
+        private final Responder s;
+        private final Handshake hs;
 
-        Deadline(String listener, String source, FenceRequest req, StreamSession s, Seal seal) {
-            this.seal = seal;
+        Deadline(String listener, String source, FenceRequest req, Responder s, Handshake hs) {
+            this.hs = hs;
             this.listener = listener;
             this.source = source;
             this.req = req;
@@ -312,8 +386,7 @@ public final class RequestDispatcher implements AutoCloseable {
             Logger.error("{} {}: {} of '{}' failed: the hypervisor did not answer within {} s", listener, source,
                     c == null ? "request" : c.action(), req.domain(), requestTimeout.toSeconds());
             try {
-                s.write(seal.apply(new byte[] {ResponseCode.FAIL.byteValue()}));
-                s.flush();
+                s.send(hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}));
             } catch (IOException gone) {
                 // the client left already
             } finally {
@@ -336,10 +409,9 @@ public final class RequestDispatcher implements AutoCloseable {
         }
     }
 
-    private ResponseCode reply(StreamSession s, byte[] bytes, ResponseCode r, String listener, String source,
+    private ResponseCode reply(Responder s, byte[] bytes, ResponseCode r, String listener, String source,
                                FenceRequest req, long started, String detail) throws IOException {
-        s.write(bytes);
-        s.flush();
+        s.send(bytes);
         served.incrementAndGet();
         RequestCode c = req.request();
         if (c != null && c.changesPower() || r != ResponseCode.SUCCESS && r != ResponseCode.OFF) {

@@ -14,7 +14,7 @@ import java.net.SocketTimeoutException;
  * VM's serial or vmchannel socket reads block (the socket belongs to that VM alone), and the dispatcher's
  * watchdog closes the stream when the deadline passes.
  */
-public final class StreamSession implements AutoCloseable {
+public final class StreamSession implements AutoCloseable, RequestDispatcher.Responder {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -106,6 +106,13 @@ public final class StreamSession implements AutoCloseable {
     }
 
     public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** Writes and flushes. */
+    @Override
+    public void send(byte[] b) throws IOException {
+        out.write(b);
         out.flush();
     }
 

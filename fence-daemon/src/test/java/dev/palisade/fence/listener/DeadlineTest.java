@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeadlineTest {
 
     /** Test double: answers at once, except that any call about "stuck" blocks until released. */
-    static final class BlockingBackend implements FenceBackend {
+    static class BlockingBackend implements FenceBackend {
         final CountDownLatch release = new CountDownLatch(1);
 
         private ResponseCode maybeBlock(String vm) {

@@ -1,0 +1,165 @@
+package dev.palisade.fence.listener;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.palisade.drivers.testing.TestTime;
+import dev.palisade.fence.FenceDaemon;
+import dev.palisade.fence.agent.FenceVirtClient;
+import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.config.FenceDaemonConfig;
+import dev.palisade.fence.testing.Fixtures;
+import dev.palisade.fence.testing.LogTail;
+import dev.palisade.fence.wire.FenceRequest;
+import dev.palisade.fence.wire.HashType;
+import dev.palisade.fence.wire.HostState;
+import dev.palisade.fence.wire.RequestCode;
+import dev.palisade.fence.wire.ResponseCode;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TCP listener's event loops at their edges: an answer bigger than the socket takes at once, and
+ * hypervisor calls that hang on the loop threads themselves.
+ */
+class TcpEventLoopTest {
+
+    private static TcpListener tcp(FenceDaemon d) {
+        return d.listeners().stream().filter(TcpListener.class::isInstance).map(TcpListener.class::cast)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void answerBiggerThanTheSocketTakesIsFinishedByTheLoopWhileOthersAreServed(@TempDir Path dir) throws Exception {
+        int hosts = 100_000;
+        Path key = Fixtures.key(dir, "k");
+        int port = Fixtures.freePort();
+        Path c = Fixtures.write(dir.resolve("f.conf"), """
+                fence_virtd { request_timeout = "10"; }
+                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; hash = "none"; auth = "none"; } }
+                backends { libvirt { uri = "test:///default"; } }
+                """.formatted(key, port));
+        List<HostState> many = new ArrayList<>();
+        for (int i = 0; i < hosts; i++) {
+            many.add(new HostState(String.format("vm-%06d", i), String.format("%08d-0000-4000-8000-000000000000", i), 1));
+        }
+        DeadlineTest.BlockingBackend backend = new DeadlineTest.BlockingBackend() {
+            @Override
+            public List<HostState> hostlist() {
+                return many;
+            }
+        };
+        try (FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c), backend)) {
+            d.start(Duration.ZERO);
+            InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+            FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.NONE, HashType.NONE,
+                    TestTime.scaled(Duration.ofSeconds(10)));
+            try (Socket s = new Socket()) {
+                s.setReceiveBufferSize(4096);
+                s.connect(addr, 2000);
+                s.setSoTimeout((int) TestTime.millis(10_000));
+                s.getOutputStream().write(FenceRequest.builder().request(RequestCode.HOSTLIST).hashType(HashType.NONE)
+                        .domain("").seqno(424242).build().encode());
+                s.getOutputStream().flush();
+                // the list does not fit into the socket while this client is not reading
+                long t0 = System.nanoTime();
+                while (tcp(d).deferredSends() == 0 && System.nanoTime() - t0 < TestTime.scaled(Duration.ofSeconds(5))
+                        .toNanos()) {
+                    Thread.sleep(10);
+                }
+                assertTrue(tcp(d).deferredSends() > 0, "the answer waits on the socket");
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(0, client.tcp(addr, RequestCode.STATUS, "fine").code(), "served meanwhile");
+                }
+                InputStream in = s.getInputStream();
+                byte[] buf = new byte[65536];
+                long total = 0;
+                int first = -1;
+                int last = -1;
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    if (n == 0) {
+                        continue;
+                    }
+                    if (first < 0) {
+                        first = buf[0] & 0xff;
+                    }
+                    last = buf[n - 1] & 0xff;
+                    total += n;
+                }
+                assertEquals(1 + (hosts + 1L) * HostState.SIZE + 1, total, "every entry, the terminator and the result");
+                assertEquals(ResponseCode.HOSTLIST.code() & 0xff, first);
+                assertEquals(ResponseCode.SUCCESS.code() & 0xff, last);
+            }
+        }
+    }
+
+    @Test
+    void everyHangingCallGetsAHelperAndFailsOnTimeWhileOthersAreServed(@TempDir Path dir) throws Exception {
+        int stuckCalls = 10;
+        Path key = Fixtures.key(dir, "k");
+        int port = Fixtures.freePort();
+        Path c = Fixtures.write(dir.resolve("f.conf"), """
+                fence_virtd { request_timeout = "1"; }
+                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; } }
+                backends { libvirt { uri = "test:///default"; } }
+                """.formatted(key, port));
+        DeadlineTest.BlockingBackend backend = new DeadlineTest.BlockingBackend();
+        FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c), backend);
+        try {
+            d.start(Duration.ZERO);
+            int idleThreads = tcp(d).threads();
+            FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.SHA256, HashType.SHA256,
+                    TestTime.scaled(Duration.ofSeconds(10)));
+            InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+            long mark = LogTail.mark();
+            long t0 = System.nanoTime();
+            List<CompletableFuture<Integer>> stuck = new ArrayList<>();
+            for (int i = 0; i < stuckCalls; i++) {
+                stuck.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return client.tcp(addr, RequestCode.OFF, "stuck").code();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, r -> new Thread(r).start()));
+            }
+            Thread.sleep(100);
+            for (int i = 0; i < 20; i++) {
+                long s = System.nanoTime();
+                assertEquals(0, client.tcp(addr, RequestCode.STATUS, "fine").code());
+                assertTrue((System.nanoTime() - s) / 1e6 < TestTime.millis(500), "not held up by the hanging calls");
+            }
+            assertTrue(tcp(d).threads() > idleThreads, "helpers took over the loops: " + tcp(d).threads());
+            for (CompletableFuture<Integer> f : stuck) {
+                assertEquals(1, f.get().intValue(), "FAIL at the deadline");
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 900 && ms < TestTime.millis(3000), "all answered after " + ms + " ms");
+            assertEquals(stuckCalls, d.dispatcher().stats().timedOut());
+            LogTail.await(mark, Duration.ofSeconds(5), "off of 'stuck' failed: the hypervisor did not answer within 1 s");
+            // the hypervisor recovers: the stuck threads finish their calls, and the helpers they left behind stay
+            // only as long as the loops need them
+            backend.release.countDown();
+            long w0 = System.nanoTime();
+            while (tcp(d).threads() > idleThreads && System.nanoTime() - w0 < TestTime.scaled(Duration.ofSeconds(5))
+                    .toNanos()) {
+                Thread.sleep(20);
+            }
+            assertEquals(idleThreads, tcp(d).threads(), "back to one thread per loop");
+            assertEquals(0, client.tcp(addr, RequestCode.STATUS, "fine").code());
+        } finally {
+            long c0 = System.nanoTime();
+            d.close();
+            long closeMs = (System.nanoTime() - c0) / 1_000_000;
+            assertTrue(closeMs < TestTime.millis(1000), "shutdown took " + closeMs + " ms");
+        }
+    }
+}
