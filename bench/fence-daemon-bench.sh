@@ -40,16 +40,20 @@ backends {
 }
 CONF
 chmod 600 "$W/fence_virt.conf"
+# the same file for our gateway, on the next port: all daemons run at once and take turns
+sed 's/port = "1229"/port = "1230"/' "$W/fence_virt.conf" > "$W/palisade.conf"
+chmod 600 "$W/palisade.conf"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
 cp=$top/image/target/palisade.jar:$top/bench/target/classes
 out=$W/table.md
-ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" 1229 \
+ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" \
     "$SAMPLES" "$STOCK" "$SECS" \
-    "fence_virtd=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
-    "floor=java -Xms32m -Xmx128m -XX:+UseSerialGC -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1229" \
-    "palisade=$top/bin/palisade fence-daemon -F -f $W/fence_virt.conf" > "$out"
+    "fence_virtd@1229=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
+    "palisade@1230=$top/bin/palisade fence-daemon -F -f $W/palisade.conf" \
+    "floor@1231=java -Xms32m -Xmx128m -XX:+UseSerialGC -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1231" \
+    > "$out"
 
 {
     echo
@@ -58,8 +62,10 @@ ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench 
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
          "$(java -version 2>&1 | head -1); fence-virtd $(dpkg-query -W -f='${Version}' fence-virtd)."
     echo "Command: \`make bench\` (bench/fence-daemon-bench.sh, SAMPLES=$SAMPLES STOCK=$STOCK SECONDS_TPUT=$SECS)."
-    echo "Both daemons read the same fence_virt.conf (TCP listener on 127.0.0.1:1229 in a private network"
-    echo "namespace, libvirt test driver with scripts/demo/domains.xml, sha256 hash and auth)."
+    echo "fence_virtd and palisade read the same fence_virt.conf but for the port (TCP listener on 127.0.0.1:1229"
+    echo "and :1230 in a private network namespace, libvirt test driver with scripts/demo/domains.xml, sha256 hash"
+    echo "and auth); all run at once and latency samples take turns. The floor (bench/ExchangeFloor, :1231) sends"
+    echo "only the protocol's bytes: no checks, no hypervisor; it shows what this machine's TCP stack allows."
     echo
     cat "$out"
 } | tee -a "$top/bench/RESULTS.md"

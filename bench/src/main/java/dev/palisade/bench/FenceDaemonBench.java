@@ -12,10 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * start-up time, round trip of status and list with an in-process client and with the stock fence_virt,
  * throughput with 16 concurrent clients, and resident memory.
  *
- * <p>Usage: FenceDaemonBench KEY PORT SAMPLES STOCK_SAMPLES SECONDS NAME=COMMAND...
+ * <p>All daemons run at once, each on its own port; latency samples alternate between them, throughput runs
+ * one daemon at a time.
+ *
+ * <p>Usage: FenceDaemonBench KEY SAMPLES STOCK_SAMPLES SECONDS NAME@PORT=COMMAND...
  */
 public final class FenceDaemonBench {
     /** Event-loop threads of the wrk-style load generator. */
@@ -50,123 +51,177 @@ public final class FenceDaemonBench {
 
     public static void main(String[] args) throws Exception {
         Path key = Path.of(args[0]);
-        int port = Integer.parseInt(args[1]);
-        int samples = Integer.parseInt(args[2]);
-        int stockSamples = Integer.parseInt(args[3]);
-        int seconds = Integer.parseInt(args[4]);
-        Map<String, List<String>> daemons = new LinkedHashMap<>();
-        for (int i = 5; i < args.length; i++) {
+        int samples = Integer.parseInt(args[1]);
+        int stockSamples = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        List<Daemon> daemons = new ArrayList<>();
+        for (int i = 4; i < args.length; i++) {
+            int at = args[i].indexOf('@');
             int eq = args[i].indexOf('=');
-            daemons.put(args[i].substring(0, eq), Arrays.asList(args[i].substring(eq + 1).split(" ")));
+            daemons.add(new Daemon(args[i].substring(0, at),
+                    new InetSocketAddress("127.0.0.1", Integer.parseInt(args[i].substring(at + 1, eq))),
+                    Arrays.asList(args[i].substring(eq + 1).split(" "))));
         }
         FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.SHA256, HashType.SHA256,
                 Duration.ofSeconds(10));
-        InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
-        List<Row> rows = new ArrayList<>();
-        for (Map.Entry<String, List<String>> d : daemons.entrySet()) {
-            rows.add(measure(d.getKey(), d.getValue(), client, addr, key, samples, stockSamples, seconds));
+        try {
+            for (Daemon d : daemons) {
+                d.start(client);
+            }
+            for (Daemon d : daemons) {
+                for (int i = 0; i < Math.max(200, samples / 5); i++) {
+                    client.tcp(d.addr, RequestCode.STATUS, "appliance-a");
+                    client.tcp(d.addr, RequestCode.HOSTLIST, "");
+                }
+            }
+            // Round trips interleaved, one daemon after the other in turn, so that a change in the machine's
+            // load during the run weighs on every daemon alike.
+            int n = daemons.size();
+            double[][] status = new double[n][samples];
+            double[][] list = new double[n][samples];
+            double[][] stockStatus = new double[n][stockSamples];
+            double[][] stockList = new double[n][stockSamples];
+            int[][] fails = new int[n][4];
+            for (int i = 0; i < samples; i++) {
+                for (int j = 0; j < n; j++) {
+                    int k = (i + j) % n;
+                    status[k][i] = inProcess(client, daemons.get(k).addr, RequestCode.STATUS, "appliance-a", fails[k], 0);
+                }
+            }
+            for (int i = 0; i < samples; i++) {
+                for (int j = 0; j < n; j++) {
+                    int k = (i + j) % n;
+                    list[k][i] = inProcess(client, daemons.get(k).addr, RequestCode.HOSTLIST, "", fails[k], 1);
+                }
+            }
+            for (int i = 0; i < stockSamples; i++) {
+                for (int j = 0; j < n; j++) {
+                    int k = (i + j) % n;
+                    Daemon d = daemons.get(k);
+                    stockStatus[k][i] = stock(d.stockCommand(key, "-o", "status", "-H", "appliance-a"), fails[k], 2);
+                    stockList[k][i] = stock(d.stockCommand(key, "-o", "list"), fails[k], 3);
+                }
+            }
+            List<Row> rows = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                Daemon d = daemons.get(k);
+                rows.add(d.throughput(client, key, seconds, stats(status[k], fails[k][0]), stats(list[k], fails[k][1]),
+                        stats(stockStatus[k], fails[k][2]), stats(stockList[k], fails[k][3])));
+            }
+            print(rows, samples, stockSamples, seconds);
+        } finally {
+            for (Daemon d : daemons) {
+                d.stop();
+            }
         }
-        print(rows, samples, stockSamples, seconds);
     }
 
-    private static Row measure(String name, List<String> cmd, FenceVirtClient client, InetSocketAddress addr, Path key,
-                               int samples, int stockSamples, int seconds) throws Exception {
-        System.err.println("== " + name + ": " + String.join(" ", cmd));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(new File("/tmp/palisade-bench-" + name + ".log")).start();
-        try {
+    /** One daemon under test, on its own port. */
+    private static final class Daemon {
+        final String name;
+        final InetSocketAddress addr;
+        final List<String> cmd;
+        Process process;
+        double startupMs;
+
+        Daemon(String name, InetSocketAddress addr, List<String> cmd) {
+            this.name = name;
+            this.addr = addr;
+            this.cmd = cmd;
+        }
+
+        void start(FenceVirtClient client) throws Exception {
+            System.err.println("== " + name + " on port " + addr.getPort() + ": " + String.join(" ", cmd));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(new File("/tmp/palisade-bench-" + name + ".log")).start();
             long t0 = System.nanoTime();
-            double startup = -1;
             while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30)) {
                 try {
                     if (client.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
-                        startup = (System.nanoTime() - t0) / 1e6;
-                        break;
+                        startupMs = (System.nanoTime() - t0) / 1e6;
+                        return;
                     }
                 } catch (IOException notYet) {
                     Thread.sleep(2);
                 }
             }
-            if (startup < 0) {
-                throw new IllegalStateException(name + " did not answer within 30 s");
-            }
-            for (int i = 0; i < Math.max(200, samples / 5); i++) {
-                client.tcp(addr, RequestCode.STATUS, "appliance-a");
-                client.tcp(addr, RequestCode.HOSTLIST, "");
-            }
-            Stats status = inProcess(client, addr, RequestCode.STATUS, "appliance-a", samples);
-            Stats list = inProcess(client, addr, RequestCode.HOSTLIST, "", samples);
-            List<String> fv = List.of("fence_virt", "-T", "127.0.0.1", "-p", String.valueOf(addr.getPort()), "-k",
-                    key.toString());
-            Stats stockStatus = stock(fv, List.of("-o", "status", "-H", "appliance-a"), stockSamples);
-            Stats stockList = stock(fv, List.of("-o", "list"), stockSamples);
+            throw new IllegalStateException(name + " did not answer within 30 s");
+        }
+
+        List<String> stockCommand(Path key, String... op) {
+            List<String> c = new ArrayList<>(List.of("fence_virt", "-T", "127.0.0.1", "-p",
+                    String.valueOf(addr.getPort()), "-k", key.toString()));
+            c.addAll(List.of(op));
+            return c;
+        }
+
+        /** The throughput runs (the other daemons sit idle meanwhile), then memory. */
+        Row throughput(FenceVirtClient client, Path key, int seconds, Stats status, Stats list, Stats stockStatus,
+                       Stats stockList) throws Exception {
+            long pid = process.pid();
             // fence_virtd keeps a 10-second request history that it scans whole on every request: every
             // throughput run starts after it has emptied, so each daemon starts both runs from the same state
             Thread.sleep(QUIET_MS);
-            long served0 = cpuTicks(p.pid());
+            long served0 = cpuTicks(pid);
             long self0 = cpuTicks(ProcessHandle.current().pid());
             long[] done = new long[1];
-            double tput = throughput(client, addr, 16, seconds, done);
+            double tput = FenceDaemonBench.throughput(client, addr, 16, seconds, done);
             // CPU per request during the throughput run (clock ticks of 10 ms, from /proc/PID/stat)
-            double serverCpu = (cpuTicks(p.pid()) - served0) * 10_000.0 / Math.max(1, done[0]);
+            double serverCpu = (cpuTicks(pid) - served0) * 10_000.0 / Math.max(1, done[0]);
             double clientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, done[0]);
             // the same 16 conversations in flight, kept busy by event-loop threads (wrk-style)
             Thread.sleep(QUIET_MS);
-            served0 = cpuTicks(p.pid());
+            served0 = cpuTicks(pid);
             self0 = cpuTicks(ProcessHandle.current().pid());
             long[] counts = new long[2];
             double loadTput = new FenceLoad(FenceKey.load(key), addr, "appliance-a", Duration.ofSeconds(10))
                     .run(16, LOAD_THREADS, Duration.ofSeconds(seconds), counts);
             if (counts[1] > 0) {
-                System.err.println("   event-loop load: " + counts[1] + " failed requests");
+                System.err.println("   " + name + " event-loop load: " + counts[1] + " failed requests");
             }
-            double loadServerCpu = (cpuTicks(p.pid()) - served0) * 10_000.0 / Math.max(1, counts[0]);
+            double loadServerCpu = (cpuTicks(pid) - served0) * 10_000.0 / Math.max(1, counts[0]);
             double loadClientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, counts[0]);
-            long[] mem = memory(p.pid());
-            System.err.printf(Locale.ROOT, "   startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s "
+            long[] mem = memory(pid);
+            System.err.printf(Locale.ROOT, "   %s: startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s "
                             + "(%.0f / %.0f us), event-loop load %.0f req/s (%.0f / %.0f us), RSS %d KiB%n",
-                    startup, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, serverCpu, clientCpu,
-                    loadTput, loadServerCpu, loadClientCpu, mem[0]);
-            return new Row(name, startup, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, loadTput,
+                    name, startupMs, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, serverCpu,
+                    clientCpu, loadTput, loadServerCpu, loadClientCpu, mem[0]);
+            return new Row(name, startupMs, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, loadTput,
                     loadServerCpu, loadClientCpu, mem[0], mem[1], (int) mem[2]);
-        } finally {
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+        }
+
+        void stop() throws InterruptedException {
+            if (process == null) {
+                return;
+            }
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
             }
         }
     }
 
-    private static Stats inProcess(FenceVirtClient c, InetSocketAddress addr, RequestCode op, String vm, int n) {
-        double[] ms = new double[n];
-        int fail = 0;
-        for (int i = 0; i < n; i++) {
-            long t = System.nanoTime();
-            try {
-                int code = c.tcp(addr, op, vm).code();
-                fail += code == 0 ? 0 : 1;
-            } catch (IOException e) {
-                fail++;
-            }
-            ms[i] = (System.nanoTime() - t) / 1e6;
+    /** One round trip with the in-process client, in ms; a failure is counted in {@code fails[slot]}. */
+    private static double inProcess(FenceVirtClient c, InetSocketAddress addr, RequestCode op, String vm, int[] fails,
+                                    int slot) {
+        long t = System.nanoTime();
+        try {
+            fails[slot] += c.tcp(addr, op, vm).code() == 0 ? 0 : 1;
+        } catch (IOException e) {
+            fails[slot]++;
         }
-        return stats(ms, fail);
+        return (System.nanoTime() - t) / 1e6;
     }
 
-    private static Stats stock(List<String> base, List<String> op, int n) throws Exception {
-        List<String> cmd = new ArrayList<>(base);
-        cmd.addAll(op);
-        double[] ms = new double[n];
-        int fail = 0;
-        for (int i = 0; i < n; i++) {
-            long t = System.nanoTime();
-            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            int rc = p.waitFor();
-            ms[i] = (System.nanoTime() - t) / 1e6;
-            fail += rc == 0 ? 0 : 1;
-        }
-        return stats(ms, fail);
+    /** One run of the stock client, in ms, process start included. */
+    private static double stock(List<String> cmd, int[] fails, int slot) throws Exception {
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        int rc = p.waitFor();
+        double ms = (System.nanoTime() - t) / 1e6;
+        fails[slot] += rc == 0 ? 0 : 1;
+        return ms;
     }
 
     private static long cpuTicks(long pid) throws IOException {
