@@ -266,7 +266,9 @@ public final class TcpListener implements FenceListener {
                         SelectionKey k = it.next();
                         it.remove();
                         if (k == acceptKey) {
-                            accept();
+                            if (!accept()) {
+                                return;
+                            }
                         } else if (!((Conn) k.attachment()).ready(k)) {
                             // a helper owns the loop now: this thread's call is answered, it leaves
                             return;
@@ -305,7 +307,8 @@ public final class TcpListener implements FenceListener {
             return next == Long.MAX_VALUE ? 0 : Math.max(1, (next + 999_999) / 1_000_000);
         }
 
-        private void accept() {
+        /** Takes new connections; false when a helper took the loop over during a call made meanwhile. */
+        private boolean accept() {
             for (int i = 0; i < ACCEPT_BATCH; i++) {
                 if (open.get() >= cap) {
                     pauseAccepting(10);
@@ -315,7 +318,7 @@ public final class TcpListener implements FenceListener {
                         Logger.warn("{}: {} connections open on loop {}; new ones wait in the backlog", name, cap,
                                 index);
                     }
-                    return;
+                    return true;
                 }
                 SocketChannel ch;
                 try {
@@ -326,10 +329,10 @@ public final class TcpListener implements FenceListener {
                         Logger.error("{}: accept failed: {}; retrying in 100 ms", name, e.getMessage());
                         pauseAccepting(100);
                     }
-                    return;
+                    return true;
                 }
                 if (ch == null) {
-                    return;
+                    return true;
                 }
                 open.incrementAndGet();
                 Conn c = new Conn(this, ch);
@@ -344,10 +347,15 @@ public final class TcpListener implements FenceListener {
                 }
                 if (closed) {
                     c.closeNow();
-                    return;
+                    return true;
                 }
                 requestReads.add(c, System.nanoTime());
+                // the request is usually here already: start on it without another trip through the selector
+                if (!c.readable()) {
+                    return false;
+                }
             }
+            return true;
         }
 
         private void pauseAccepting(long ms) {
@@ -431,9 +439,21 @@ public final class TcpListener implements FenceListener {
                     flushPending();
                     return true;
                 }
-                if (k.isReadable()) {
-                    return readable();
-                }
+                return !k.isReadable() || readable();
+            } catch (CancelledKeyException closedMeanwhile) {
+                // closed by the watchdog at the request deadline
+                return true;
+            } catch (RuntimeException e) {
+                Logger.error(e, "{} {}: request failed", name, from);
+                closeNow();
+                return true;
+            }
+        }
+
+        /** Reads what is there; false when a helper took the loop over during this connection's call. */
+        boolean readable() {
+            try {
+                return readSteps();
             } catch (CancelledKeyException closedMeanwhile) {
                 // closed by the watchdog at the request deadline
             } catch (RuntimeException e) {
@@ -443,40 +463,48 @@ public final class TcpListener implements FenceListener {
             return true;
         }
 
-        private boolean readable() {
-            int n;
-            try {
-                n = ch.read(in);
-            } catch (IOException e) {
-                drop(e.getMessage());
-                return true;
-            }
-            if (n < 0) {
-                drop("peer closed after " + in.position() + " of " + in.limit() + " bytes");
-                return true;
-            }
-            if (in.hasRemaining()) {
-                return true;
-            }
-            if (hs == null) {
-                FenceRequest req = gate.admit(in.array(), from);
-                if (req == null) {
-                    closeNow();
+        private boolean readSteps() {
+            while (true) {
+                int n;
+                try {
+                    n = ch.read(in);
+                } catch (IOException e) {
+                    drop(e.getMessage());
                     return true;
                 }
-                started = System.nanoTime();
-                hs = dispatcher.handshake(name, req, from, gate.credentials());
-            } else {
-                byte[] reply = hs.take(in.array());
-                if (reply == null) {
-                    closeNow();
+                if (n < 0) {
+                    drop("peer closed after " + in.position() + " of " + in.limit() + " bytes");
                     return true;
                 }
-                if (reply.length > 0 && !sendStep(reply)) {
+                if (in.hasRemaining()) {
                     return true;
                 }
+                if (hs == null) {
+                    FenceRequest req = gate.admit(in.array(), from);
+                    if (req == null) {
+                        closeNow();
+                        return true;
+                    }
+                    started = System.nanoTime();
+                    hs = dispatcher.handshake(name, req, from, gate.credentials());
+                    if (hs.want() > 0) {
+                        // clients send their challenge right behind the request: read it now, not after
+                        // another trip through the selector
+                        nextStep();
+                        continue;
+                    }
+                } else {
+                    byte[] reply = hs.take(in.array());
+                    if (reply == null) {
+                        closeNow();
+                        return true;
+                    }
+                    if (reply.length > 0 && !sendStep(reply)) {
+                        return true;
+                    }
+                }
+                return nextStep();
             }
-            return nextStep();
         }
 
         /** Sends a challenge step; false when the rest waits for the socket (the loop continues after it). */
