@@ -246,6 +246,12 @@ public final class RequestDispatcher implements AutoCloseable {
             Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(), e.getMessage());
             return deadline.finish(() -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}),
                     ResponseCode.FAIL, listener, source, req, started, ""));
+        } catch (Error e) {
+            // JNA reports a crash inside the hypervisor library as an Error: the request fails, the gateway stays
+            Logger.error(e, "{} {}: {} of '{}' failed inside the hypervisor library", listener, source, code.action(),
+                    req.domain());
+            return deadline.finish(() -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}),
+                    ResponseCode.FAIL, listener, source, req, started, ""));
         } finally {
             deadline.cancel();
             // A worker the watchdog interrupted must not carry the flag into its next request.
@@ -358,7 +364,8 @@ public final class RequestDispatcher implements AutoCloseable {
     private final class Deadline {
         private final AtomicBoolean answered = new AtomicBoolean();
         private final long due;
-        private final Thread worker;
+        /** The thread making the call, until the call is over; guarded by this deadline's lock. */
+        private Thread worker;
         private final String listener;
         private final String source;
         private final FenceRequest req;
@@ -391,7 +398,12 @@ public final class RequestDispatcher implements AutoCloseable {
                 // the client left already
             } finally {
                 s.close();
-                worker.interrupt();
+                // only while the call runs: once it is over, the thread has moved on to other work
+                synchronized (this) {
+                    if (worker != null) {
+                        worker.interrupt();
+                    }
+                }
             }
         }
 
@@ -404,8 +416,12 @@ public final class RequestDispatcher implements AutoCloseable {
             return reply.send();
         }
 
+        /** The call is over (the caller clears its interrupt flag next). */
         void cancel() {
             inFlight.remove(this);
+            synchronized (this) {
+                worker = null;
+            }
         }
     }
 

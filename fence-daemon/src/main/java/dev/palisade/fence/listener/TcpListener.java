@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
@@ -62,7 +63,7 @@ public final class TcpListener implements FenceListener {
     private final int maxWorkers;
     private final AtomicInteger threads = new AtomicInteger();
     /** Writes the socket could not take at once, finished later by the loop. */
-    private final java.util.concurrent.atomic.AtomicLong deferredSends = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong deferredSends = new AtomicLong();
     private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
     private final List<Loop> loops = new ArrayList<>();
     private final String name;
@@ -75,7 +76,8 @@ public final class TcpListener implements FenceListener {
         this.config = config;
         this.dispatcher = dispatcher;
         this.scope = scope;
-        this.maxWorkers = Math.max(LOOPS, maxWorkers);
+        // at least one helper beyond the loops, or one hung call would hold up a whole loop
+        this.maxWorkers = Math.max(LOOPS + 1, maxWorkers);
         this.name = "tcp " + Addresses.text(config.address()) + ":" + config.port();
         this.gate = new RequestGate(name, credentials);
     }
@@ -130,7 +132,6 @@ public final class TcpListener implements FenceListener {
         threads.incrementAndGet();
         Thread t = new Thread(loop::run, "fence-tcp-" + config.port() + "-" + loop.index);
         t.setDaemon(true);
-        loop.owner = t;
         t.start();
     }
 
@@ -208,8 +209,6 @@ public final class TcpListener implements FenceListener {
         final ServerSocketChannel server;
         final Selector selector;
         final SelectionKey acceptKey;
-        /** The thread running the loop (a helper replaces it when a hypervisor call holds it). */
-        volatile Thread owner;
         /** The hypervisor call in progress on the owner, or the last one. */
         volatile Call call;
         /** Work handed to the loop by other threads (an answer too big to send at once). */
@@ -240,6 +239,7 @@ public final class TcpListener implements FenceListener {
         }
 
         void run() {
+            boolean left = false;
             try {
                 while (!closed) {
                     // an interrupt meant for a hypervisor call that has returned meanwhile: select must not see it
@@ -265,30 +265,49 @@ public final class TcpListener implements FenceListener {
                     while (it.hasNext()) {
                         SelectionKey k = it.next();
                         it.remove();
-                        if (k == acceptKey) {
-                            if (!accept()) {
-                                return;
-                            }
-                        } else if (!((Conn) k.attachment()).ready(k)) {
+                        if (k == acceptKey ? !accept() : !((Conn) k.attachment()).ready(k)) {
                             // a helper owns the loop now: this thread's call is answered, it leaves
+                            left = true;
                             return;
                         }
                     }
                 }
-            } catch (IOException | ClosedSelectorException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 if (!closed) {
-                    Logger.error("{}: event loop {} stopped: {}", name, index, e.getMessage());
+                    Logger.error(e, "{}: event loop {} stopped: {}; its socket is closed so that the other loops "
+                            + "take its share of connections", name, index, e.getMessage());
                 }
             } finally {
                 threads.decrementAndGet();
+                if (!left && !closed) {
+                    abandon();
+                }
+            }
+        }
+
+        /** A loop that died: the kernel must stop handing it connections, and the ones it had are closed. */
+        private void abandon() {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            for (Conn c : conns) {
+                if (c.loop == this) {
+                    c.closeNow(false);
+                }
             }
         }
 
         /** Drops connections past their deadline; returns ms to the next one, or 0 when none is pending. */
         private long expire(long now) {
-            if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0 && open.get() < cap) {
-                acceptPausedUntil = 0;
-                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            if (acceptPausedUntil != 0 && now - acceptPausedUntil >= 0) {
+                if (open.get() < cap) {
+                    acceptPausedUntil = 0;
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                } else {
+                    acceptPausedUntil = (now + 10_000_000L) | 1;
+                }
             }
             long next = Long.MAX_VALUE;
             for (DeadlineList l : lists) {
@@ -341,12 +360,12 @@ public final class TcpListener implements FenceListener {
                     ch.configureBlocking(false);
                     ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     c.key = ch.register(selector, SelectionKey.OP_READ, c);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     c.drop(e.getMessage());
                     continue;
                 }
                 if (closed) {
-                    c.closeNow();
+                    c.closeNow(true);
                     return true;
                 }
                 requestReads.add(c, System.nanoTime());
@@ -436,8 +455,7 @@ public final class TcpListener implements FenceListener {
         boolean ready(SelectionKey k) {
             try {
                 if (k.isWritable()) {
-                    flushPending();
-                    return true;
+                    return flushPending();
                 }
                 return !k.isReadable() || readable();
             } catch (CancelledKeyException closedMeanwhile) {
@@ -445,7 +463,7 @@ public final class TcpListener implements FenceListener {
                 return true;
             } catch (RuntimeException e) {
                 Logger.error(e, "{} {}: request failed", name, from);
-                closeNow();
+                closeNow(true);
                 return true;
             }
         }
@@ -458,7 +476,7 @@ public final class TcpListener implements FenceListener {
                 // closed by the watchdog at the request deadline
             } catch (RuntimeException e) {
                 Logger.error(e, "{} {}: request failed", name, from);
-                closeNow();
+                closeNow(true);
             }
             return true;
         }
@@ -482,7 +500,7 @@ public final class TcpListener implements FenceListener {
                 if (hs == null) {
                     FenceRequest req = gate.admit(in.array(), from);
                     if (req == null) {
-                        closeNow();
+                        closeNow(true);
                         return true;
                     }
                     started = System.nanoTime();
@@ -496,7 +514,7 @@ public final class TcpListener implements FenceListener {
                 } else {
                     byte[] reply = hs.take(in.array());
                     if (reply == null) {
-                        closeNow();
+                        closeNow(true);
                         return true;
                     }
                     if (reply.length > 0 && !sendStep(reply)) {
@@ -552,24 +570,28 @@ public final class TcpListener implements FenceListener {
                 }
             } catch (RuntimeException e) {
                 Logger.error(e, "{} {}: request failed", name, from);
-            } finally {
-                close();
             }
-            return call.compareAndSet(Call.RUNNING, Call.DONE);
+            // settle who owns the loop first: a thread a helper replaced must leave the loop's lists alone
+            boolean mine = call.compareAndSet(Call.RUNNING, Call.DONE);
+            closeWhenSent(mine);
+            return mine;
         }
 
-        /** The loop thread sends what the socket could not take at once. */
-        private void flushPending() {
+        /**
+         * The loop thread sends what the socket could not take at once; false when a helper took the loop over
+         * during a call made meanwhile.
+         */
+        private boolean flushPending() {
             boolean finished;
             synchronized (this) {
                 if (out == null) {
-                    return;
+                    return true;
                 }
                 try {
                     ch.write(out);
                 } catch (IOException e) {
                     drop(e.getMessage());
-                    return;
+                    return true;
                 }
                 finished = !out.hasRemaining();
                 if (finished) {
@@ -577,20 +599,20 @@ public final class TcpListener implements FenceListener {
                 }
             }
             if (!finished) {
-                return;
+                return true;
             }
             remove();
-            if (phase == Phase.ANSWER) {
-                key.interestOps(0);
-                synchronized (this) {
-                    if (!closeWhenSent) {
-                        return;
-                    }
-                }
-                closeNow();
-            } else {
-                nextStep();
+            if (phase != Phase.ANSWER) {
+                return nextStep();
             }
+            key.interestOps(0);
+            synchronized (this) {
+                if (!closeWhenSent) {
+                    return true;
+                }
+            }
+            closeNow(true);
+            return true;
         }
 
         /** The answer, from the thread of the call or from the watchdog at the deadline. */
@@ -613,16 +635,20 @@ public final class TcpListener implements FenceListener {
             });
         }
 
-        /** Closes once the answer is out. */
+        /** Closes once the answer is out (from the watchdog, or any thread but the loop's). */
         @Override
         public void close() {
+            closeWhenSent(false);
+        }
+
+        private void closeWhenSent(boolean onLoop) {
             synchronized (this) {
                 if (out != null) {
                     closeWhenSent = true;
                     return;
                 }
             }
-            closeNow();
+            closeNow(onLoop);
         }
 
         void expired() {
@@ -634,14 +660,19 @@ public final class TcpListener implements FenceListener {
             drop(why);
         }
 
+        /** Logs and closes; on the loop thread. */
         void drop(String why) {
             if (!closed && !done) {
                 Logger.warn("{} {}: connection dropped: {}", name, from, why);
             }
-            closeNow();
+            closeNow(true);
         }
 
-        void closeNow() {
+        /**
+         * Closes the connection now. {@code onLoop}: the caller is the thread that owns the loop, and unlinks
+         * the deadline itself; any other thread leaves that to the loop.
+         */
+        void closeNow(boolean onLoop) {
             if (done) {
                 return;
             }
@@ -651,7 +682,7 @@ public final class TcpListener implements FenceListener {
                 }
                 done = true;
             }
-            if (Thread.currentThread() == loop.owner) {
+            if (onLoop) {
                 remove();
             }
             try {
@@ -661,7 +692,7 @@ public final class TcpListener implements FenceListener {
             }
             conns.remove(this);
             loop.open.decrementAndGet();
-            if (Thread.currentThread() != loop.owner) {
+            if (!onLoop) {
                 // the loop releases the descriptor at its next select, and drops the deadline then
                 loop.post(this::remove);
             }
@@ -682,7 +713,7 @@ public final class TcpListener implements FenceListener {
             }
         }
         for (Conn c : conns) {
-            c.closeNow();
+            c.closeNow(false);
         }
         for (Loop l : loops) {
             try {

@@ -1,9 +1,13 @@
 package dev.palisade.fence.listener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.fence.FenceDaemon;
+import dev.palisade.fence.access.AccessMap;
+import dev.palisade.fence.auth.Credentials;
+import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.agent.FenceVirtClient;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.backend.FenceBackend;
@@ -22,6 +26,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,5 +145,92 @@ class DeadlineTest {
         d.close();
         long closeMs = (System.nanoTime() - c0) / 1_000_000;
         assertTrue(closeMs < TestTime.millis(1000), "shutdown took " + closeMs + " ms");
+    }
+
+    /**
+     * The watchdog answers FAIL at the deadline and interrupts the call that missed it; when that call returns
+     * on its own meanwhile and its thread goes on to the next request (an event loop does), the interrupt must
+     * not land in that next call.
+     */
+    @Test
+    void theDeadlineInterruptNeverReachesTheNextCallOnTheSameThread() throws Exception {
+        CountDownLatch watchdogSending = new CountDownLatch(1);
+        CountDownLatch watchdogClosed = new CountDownLatch(1);
+        AtomicBoolean nextInterrupted = new AtomicBoolean();
+        BlockingBackend backend = new BlockingBackend() {
+            @Override
+            public ResponseCode status(String vm) {
+                if (vm.equals("late")) {
+                    // returns once the watchdog is answering FAIL for it, deaf to interrupts like a native call
+                    awaitUninterruptibly(watchdogSending);
+                    return ResponseCode.SUCCESS;
+                }
+                // the next request on the same thread runs while the watchdog finishes with the late one
+                try {
+                    watchdogClosed.await(10, TimeUnit.SECONDS);
+                    Thread.sleep(TestTime.millis(100));
+                } catch (InterruptedException e) {
+                    nextInterrupted.set(true);
+                }
+                nextInterrupted.compareAndSet(false, Thread.currentThread().isInterrupted());
+                return ResponseCode.SUCCESS;
+            }
+        };
+        RequestDispatcher.Responder wire = new RequestDispatcher.Responder() {
+            @Override
+            public void send(byte[] bytes) {
+                if (Thread.currentThread().getName().equals("fence-deadline")) {
+                    watchdogSending.countDown();
+                    // a slow socket: the late call's thread meanwhile returns and takes the next request
+                    sleepUninterruptibly(TestTime.millis(300));
+                }
+            }
+
+            @Override
+            public void close() {
+                if (Thread.currentThread().getName().equals("fence-deadline")) {
+                    watchdogClosed.countDown();
+                }
+            }
+        };
+        Credentials open = Credentials.legacy(FenceKey.of(new byte[32]), HashType.NONE, HashType.NONE);
+        try (RequestDispatcher d = new RequestDispatcher(backend, Duration.ofSeconds(1))) {
+            FenceRequest late = FenceRequest.builder().request(RequestCode.STATUS).hashType(HashType.NONE)
+                    .domain("late").seqno(1).build();
+            FenceRequest next = FenceRequest.builder().request(RequestCode.STATUS).hashType(HashType.NONE)
+                    .domain("next").seqno(2).build();
+            assertEquals(ResponseCode.FAIL, d.answer("test", d.handshake("test", late, "src", open), "src", wire,
+                    AccessMap.allowAll(), System.nanoTime()), "the late call was answered FAIL by the watchdog");
+            assertEquals(ResponseCode.SUCCESS, d.answer("test", d.handshake("test", next, "src", open), "src", wire,
+                    AccessMap.allowAll(), System.nanoTime()));
+            assertEquals(0, watchdogClosed.getCount(), "the watchdog finished with the late call during the next one");
+            assertFalse(nextInterrupted.get(), "the next call was interrupted");
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepUninterruptibly(long ms) {
+        long until = System.nanoTime() + ms * 1_000_000;
+        while (System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.max(1, (until - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException ignored) {
+                // keep sleeping
+            }
+        }
     }
 }

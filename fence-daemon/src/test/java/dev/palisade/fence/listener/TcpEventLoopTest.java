@@ -162,4 +162,38 @@ class TcpEventLoopTest {
             assertTrue(closeMs < TestTime.millis(1000), "shutdown took " + closeMs + " ms");
         }
     }
+
+    @Test
+    void anErrorInsideTheHypervisorLibraryFailsThatRequestOnly(@TempDir Path dir) throws Exception {
+        Path key = Fixtures.key(dir, "k");
+        int port = Fixtures.freePort();
+        Path c = Fixtures.write(dir.resolve("f.conf"), """
+                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; } }
+                backends { libvirt { uri = "test:///default"; } }
+                """.formatted(key, port));
+        DeadlineTest.BlockingBackend backend = new DeadlineTest.BlockingBackend() {
+            @Override
+            public ResponseCode status(String vm) {
+                if (vm.equals("crash")) {
+                    // what JNA throws when native code faults
+                    throw new Error("Invalid memory access");
+                }
+                return super.status(vm);
+            }
+        };
+        try (FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c), backend)) {
+            d.start(Duration.ZERO);
+            int threads = tcp(d).threads();
+            FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.SHA256, HashType.SHA256,
+                    TestTime.scaled(Duration.ofSeconds(10)));
+            InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
+            long mark = LogTail.mark();
+            for (int i = 0; i < 8; i++) {
+                assertEquals(1, client.tcp(addr, RequestCode.STATUS, "crash").code(), "FAIL for the crashed call");
+                assertEquals(0, client.tcp(addr, RequestCode.STATUS, "fine").code(), "the next request is served");
+            }
+            LogTail.await(mark, Duration.ofSeconds(5), "status of 'crash' failed inside the hypervisor library");
+            assertEquals(threads, tcp(d).threads(), "every event loop still runs");
+        }
+    }
 }
