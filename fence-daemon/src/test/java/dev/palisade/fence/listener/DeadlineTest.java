@@ -102,11 +102,7 @@ class DeadlineTest {
     void stuckCallFailsAtItsDeadlineWhileOthersAreServedAndShutdownIsPrompt(@TempDir Path dir) throws Exception {
         Path key = Fixtures.key(dir, "k");
         int port = Fixtures.freePort();
-        Path c = Fixtures.write(dir.resolve("f.conf"), """
-                fence_virtd { request_timeout = "1"; }
-                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; } }
-                backends { libvirt { uri = "test:///default"; } }
-                """.formatted(key, port));
+        Path c = Fixtures.tcpGateway(dir, key, port, "request_timeout = \"1\";", "");
         BlockingBackend backend = new BlockingBackend();
         FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c), backend);
         d.start(Duration.ZERO);

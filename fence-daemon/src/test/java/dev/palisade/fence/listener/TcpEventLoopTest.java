@@ -42,11 +42,7 @@ class TcpEventLoopTest {
         int hosts = 100_000;
         Path key = Fixtures.key(dir, "k");
         int port = Fixtures.freePort();
-        Path c = Fixtures.write(dir.resolve("f.conf"), """
-                fence_virtd { request_timeout = "10"; }
-                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; hash = "none"; auth = "none"; } }
-                backends { libvirt { uri = "test:///default"; } }
-                """.formatted(key, port));
+        Path c = Fixtures.tcpGateway(dir, key, port, "request_timeout = \"10\";", "hash = \"none\"; auth = \"none\";");
         List<HostState> many = new ArrayList<>();
         for (int i = 0; i < hosts; i++) {
             many.add(new HostState(String.format("vm-%06d", i), String.format("%08d-0000-4000-8000-000000000000", i), 1));
@@ -106,11 +102,7 @@ class TcpEventLoopTest {
         int stuckCalls = 10;
         Path key = Fixtures.key(dir, "k");
         int port = Fixtures.freePort();
-        Path c = Fixtures.write(dir.resolve("f.conf"), """
-                fence_virtd { request_timeout = "1"; }
-                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; } }
-                backends { libvirt { uri = "test:///default"; } }
-                """.formatted(key, port));
+        Path c = Fixtures.tcpGateway(dir, key, port, "request_timeout = \"1\";", "");
         DeadlineTest.BlockingBackend backend = new DeadlineTest.BlockingBackend();
         FenceDaemon d = FenceDaemon.create(FenceDaemonConfig.load(c), backend);
         try {
@@ -167,10 +159,7 @@ class TcpEventLoopTest {
     void anErrorInsideTheHypervisorLibraryFailsThatRequestOnly(@TempDir Path dir) throws Exception {
         Path key = Fixtures.key(dir, "k");
         int port = Fixtures.freePort();
-        Path c = Fixtures.write(dir.resolve("f.conf"), """
-                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; } }
-                backends { libvirt { uri = "test:///default"; } }
-                """.formatted(key, port));
+        Path c = Fixtures.tcpGateway(dir, key, port, "", "");
         DeadlineTest.BlockingBackend backend = new DeadlineTest.BlockingBackend() {
             @Override
             public ResponseCode status(String vm) {

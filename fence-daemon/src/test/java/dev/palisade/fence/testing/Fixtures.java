@@ -43,4 +43,17 @@ public final class Fixtures {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
+
+    /**
+     * A gateway configuration with one TCP listener on 127.0.0.1:{@code port} (for a backend double: the
+     * libvirt section only has to parse). {@code daemon} goes into {@code fence_virtd}, {@code listener} into
+     * the tcp section.
+     */
+    public static Path tcpGateway(Path dir, Path key, int port, String daemon, String listener) throws IOException {
+        return write(dir.resolve("f.conf"), """
+                fence_virtd { %s }
+                listeners { tcp { key_file = "%s"; address = "127.0.0.1"; port = "%d"; %s } }
+                backends { libvirt { uri = "test:///default"; } }
+                """.formatted(daemon, key, port, listener));
+    }
 }
