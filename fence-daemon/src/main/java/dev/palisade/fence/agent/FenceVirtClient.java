@@ -117,8 +117,7 @@ public final class FenceVirtClient {
                     List.of(java.util.Arrays.copyOfRange(req, 144, 176)));
         }
         long seqno = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
-        io.write(dev.palisade.fence.wire.SerialFrame.encodeRequest(op, 0, domain == null ? "" : domain, seqno));
-        io.flush();
+        io.send(dev.palisade.fence.wire.SerialFrame.encodeRequest(op, 0, domain == null ? "" : domain, seqno));
         byte[] resp = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
         checkMagic(resp);
         int code = resp[4] & 0xff;
@@ -213,19 +212,16 @@ public final class FenceVirtClient {
             return converseHardened(io, first, macs);
         }
         if (auth == HashType.NONE) {
-            io.write(first);
-            io.flush();
+            io.send(first);
         } else {
             byte[] challenge = LegacyAuth.newChallenge();
-            io.write(concat(first, challenge));
-            io.flush();
+            io.send(concat(first, challenge));
             byte[] answer = io.readFully(LegacyAuth.CHALLENGE_SIZE);
             if (!LegacyAuth.checkResponse(auth, key, challenge, answer)) {
                 throw new IOException("Invalid response to challenge");
             }
             byte[] theirs = io.readFully(LegacyAuth.CHALLENGE_SIZE);
-            io.write(LegacyAuth.response(auth, key, theirs));
-            io.flush();
+            io.send(LegacyAuth.response(auth, key, theirs));
         }
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         return readResult(io, raw);
@@ -233,8 +229,7 @@ public final class FenceVirtClient {
 
     private Result converseHardened(StreamSession io, byte[] first, List<byte[]> macs) throws IOException {
         byte[] cc = HardenedAuth.newChallenge();
-        io.write(concat(first, cc));
-        io.flush();
+        io.send(concat(first, cc));
         byte[] proof = io.readFully(HardenedAuth.MAC_SIZE);
         byte[] cs = io.readFully(HardenedAuth.CHALLENGE_SIZE);
         byte[] requestMac = null;
@@ -246,8 +241,7 @@ public final class FenceVirtClient {
         if (requestMac == null) {
             throw new IOException("the gateway did not prove that it holds the key (wrong key, or not the gateway)");
         }
-        io.write(HardenedAuth.clientProof(hardened, requestMac, cs));
-        io.flush();
+        io.send(HardenedAuth.clientProof(hardened, requestMac, cs));
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         Result r = readResult(io, raw);
         byte[] mac = io.readFully(HardenedAuth.MAC_SIZE);

@@ -219,11 +219,12 @@ public final class RequestDispatcher implements AutoCloseable {
                                long started) throws IOException {
         FenceRequest req = hs.request();
         RequestCode code = req.request();
+        Reply fail = () -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}), ResponseCode.FAIL, listener,
+                source, req, started, "");
         if (code == null) {
             Logger.warn("{} {}: unknown request code {} for '{}'; answering FAIL", listener, source,
                     req.requestByte(), req.domain());
-            return reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}), ResponseCode.FAIL, listener,
-                    source, req, started, "");
+            return fail.send();
         }
         Deadline deadline = new Deadline(listener, source, req, r, hs);
         try {
@@ -244,14 +245,12 @@ public final class RequestDispatcher implements AutoCloseable {
                     source, req, started, ""));
         } catch (BackendException | RuntimeException e) {
             Logger.error("{} {}: {} of '{}' failed: {}", listener, source, code.action(), req.domain(), e.getMessage());
-            return deadline.finish(() -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}),
-                    ResponseCode.FAIL, listener, source, req, started, ""));
+            return deadline.finish(fail);
         } catch (Error e) {
             // JNA reports a crash inside the hypervisor library as an Error: the request fails, the gateway stays
             Logger.error(e, "{} {}: {} of '{}' failed inside the hypervisor library", listener, source, code.action(),
                     req.domain());
-            return deadline.finish(() -> reply(r, hs.seal(new byte[] {ResponseCode.FAIL.byteValue()}),
-                    ResponseCode.FAIL, listener, source, req, started, ""));
+            return deadline.finish(fail);
         } finally {
             deadline.cancel();
             // A worker the watchdog interrupted must not carry the flag into its next request.

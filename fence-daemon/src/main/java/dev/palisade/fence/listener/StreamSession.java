@@ -101,14 +101,6 @@ public final class StreamSession implements AutoCloseable, RequestDispatcher.Res
         return buf;
     }
 
-    public void write(byte[] b) throws IOException {
-        out.write(b);
-    }
-
-    public void flush() throws IOException {
-        out.flush();
-    }
-
     /** Writes and flushes. */
     @Override
     public void send(byte[] b) throws IOException {

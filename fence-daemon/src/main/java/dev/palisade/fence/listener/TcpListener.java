@@ -370,7 +370,7 @@ public final class TcpListener implements FenceListener {
                 }
                 requestReads.add(c, System.nanoTime());
                 // the request is usually here already: start on it without another trip through the selector
-                if (!c.readable()) {
+                if (!c.ready(null)) {
                     return false;
                 }
             }
@@ -389,23 +389,14 @@ public final class TcpListener implements FenceListener {
         }
     }
 
-    /** Where a connection stands. */
-    private enum Phase {
-        /** Reading the request or a challenge step. */
-        READ,
-        /** Sending a challenge step the socket could not take at once. */
-        SEND,
-        /** The hypervisor call and its answer. */
-        ANSWER
-    }
-
     /** One client connection, driven by its loop through the conversation. */
     private final class Conn implements RequestDispatcher.Responder {
         final Loop loop;
         final SocketChannel ch;
         final String from;
         SelectionKey key;
-        Phase phase = Phase.READ;
+        /** In the hypervisor call or sending its answer (before: reading or sending a challenge step). */
+        boolean answering;
         ByteBuffer in = ByteBuffer.allocate(FenceRequest.SIZE);
         RequestDispatcher.Handshake hs;
         long started;
@@ -451,13 +442,16 @@ public final class TcpListener implements FenceListener {
             next = null;
         }
 
-        /** Handles readiness; false when a helper took the loop over during this connection's call. */
+        /**
+         * Handles readiness, or with a null key reads what may already be there (a new connection); false when
+         * a helper took the loop over during this connection's call.
+         */
         boolean ready(SelectionKey k) {
             try {
-                if (k.isWritable()) {
+                if (k != null && k.isWritable()) {
                     return flushPending();
                 }
-                return !k.isReadable() || readable();
+                return k != null && !k.isReadable() || readSteps();
             } catch (CancelledKeyException closedMeanwhile) {
                 // closed by the watchdog at the request deadline
                 return true;
@@ -466,19 +460,6 @@ public final class TcpListener implements FenceListener {
                 closeNow(true);
                 return true;
             }
-        }
-
-        /** Reads what is there; false when a helper took the loop over during this connection's call. */
-        boolean readable() {
-            try {
-                return readSteps();
-            } catch (CancelledKeyException closedMeanwhile) {
-                // closed by the watchdog at the request deadline
-            } catch (RuntimeException e) {
-                Logger.error(e, "{} {}: request failed", name, from);
-                closeNow(true);
-            }
-            return true;
         }
 
         private boolean readSteps() {
@@ -527,37 +508,50 @@ public final class TcpListener implements FenceListener {
 
         /** Sends a challenge step; false when the rest waits for the socket (the loop continues after it). */
         private boolean sendStep(byte[] bytes) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
             try {
-                ch.write(b);
+                if (writeNow(bytes)) {
+                    return true;
+                }
             } catch (IOException e) {
                 drop(e.getMessage());
                 return false;
             }
-            if (!b.hasRemaining()) {
-                return true;
-            }
+            awaitSocket();
+            return false;
+        }
+
+        /** Writes what the socket takes now and keeps the rest for the loop; false when something is left. */
+        private boolean writeNow(byte[] bytes) throws IOException {
             synchronized (this) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                ch.write(b);
+                if (!b.hasRemaining()) {
+                    return true;
+                }
                 out = b;
             }
             deferredSends.incrementAndGet();
-            phase = Phase.SEND;
-            key.interestOps(SelectionKey.OP_WRITE);
-            loop.exchanges.add(this, System.nanoTime());
             return false;
+        }
+
+        /** On the loop thread: the rest goes out when the socket takes it, under the exchange deadline. */
+        private void awaitSocket() {
+            if (!done) {
+                key.interestOps(SelectionKey.OP_WRITE);
+                loop.exchanges.add(this, System.nanoTime());
+            }
         }
 
         /** Reads the next challenge step, or runs the call once the exchange is complete. */
         private boolean nextStep() {
             int want = hs.want();
             if (want > 0) {
-                phase = Phase.READ;
                 in = ByteBuffer.allocate(want);
                 key.interestOps(SelectionKey.OP_READ);
                 loop.exchanges.add(this, System.nanoTime());
                 return true;
             }
-            phase = Phase.ANSWER;
+            answering = true;
             remove();
             key.interestOps(0);
             Call call = new Call();
@@ -602,7 +596,7 @@ public final class TcpListener implements FenceListener {
                 return true;
             }
             remove();
-            if (phase != Phase.ANSWER) {
+            if (!answering) {
                 return nextStep();
             }
             key.interestOps(0);
@@ -618,21 +612,9 @@ public final class TcpListener implements FenceListener {
         /** The answer, from the thread of the call or from the watchdog at the deadline. */
         @Override
         public void send(byte[] bytes) throws IOException {
-            synchronized (this) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                ch.write(b);
-                if (!b.hasRemaining()) {
-                    return;
-                }
-                out = b;
+            if (!writeNow(bytes)) {
+                loop.post(this::awaitSocket);
             }
-            deferredSends.incrementAndGet();
-            loop.post(() -> {
-                if (!done) {
-                    key.interestOps(SelectionKey.OP_WRITE);
-                    loop.exchanges.add(this, System.nanoTime());
-                }
-            });
         }
 
         /** Closes once the answer is out (from the watchdog, or any thread but the loop's). */
