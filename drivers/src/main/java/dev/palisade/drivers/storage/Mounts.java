@@ -48,12 +48,9 @@ public final class Mounts {
     /** The source mounted on {@code dir} (the device or loop device), if something is. */
     public static Optional<String> sourceAt(Path dir) throws IOException {
         String target = dir.toRealPath().toString();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-            String[] f = line.split(" ");
-            int dash = line.indexOf(" - ");
-            if (f.length > 4 && unescape(f[4]).equals(target) && dash > 0) {
-                String[] tail = line.substring(dash + 3).split(" ");
-                return Optional.of(tail.length > 1 ? unescape(tail[1]) : "?");
+        for (Entry e : entries()) {
+            if (e.mountPoint().equals(target)) {
+                return Optional.of(e.source() == null ? "?" : e.source());
             }
         }
         return Optional.empty();
@@ -62,14 +59,26 @@ public final class Mounts {
     /** Where {@code source} is mounted (the mount points, in mount order). */
     public static List<Path> mountPointsOf(String source) throws IOException {
         List<Path> out = new ArrayList<>();
+        for (Entry e : entries()) {
+            if (source.equals(e.source())) {
+                out.add(Path.of(e.mountPoint()));
+            }
+        }
+        return out;
+    }
+
+    /** One line of /proc/self/mountinfo: where, and what (null when the line does not say). */
+    private record Entry(String mountPoint, String source) {
+    }
+
+    private static List<Entry> entries() throws IOException {
+        List<Entry> out = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-            int dash = line.indexOf(" - ");
             String[] f = line.split(" ");
-            if (dash > 0 && f.length > 4) {
+            int dash = line.indexOf(" - ");
+            if (f.length > 4 && dash > 0) {
                 String[] tail = line.substring(dash + 3).split(" ");
-                if (tail.length > 1 && unescape(tail[1]).equals(source)) {
-                    out.add(Path.of(unescape(f[4])));
-                }
+                out.add(new Entry(unescape(f[4]), tail.length > 1 ? unescape(tail[1]) : null));
             }
         }
         return out;

@@ -209,8 +209,7 @@ public final class IpmiSim implements AutoCloseable {
         if (netns != null) {
             c.addAll(List.of("ip", "netns", "exec", netns));
         }
-        c.addAll(List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", address, "-p", String.valueOf(port),
-                "-U", USER, "-P", PASSWORD, "-C", "3", "-N", "1", "-R", "3", "chassis", "power", op));
+        c.addAll(ipmitool(3, "-N", "1", "-R", "3", "chassis", "power", op));
         return Commands.run(20_000, c);
     }
 
@@ -245,9 +244,9 @@ public final class IpmiSim implements AutoCloseable {
         return dev.palisade.drivers.platform.ProcessRun.running(pid);
     }
 
-    /** The stock ipmitool, lanplus, against this simulator. */
+    /** The stock ipmitool, lanplus, against this simulator (run it from the simulator's namespace). */
     public List<String> ipmitool(int suite, String... command) {
-        List<String> c = new ArrayList<>(List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", "127.0.0.1",
+        List<String> c = new ArrayList<>(List.of(Commands.require("ipmitool"), "-I", "lanplus", "-H", address,
                 "-p", String.valueOf(port), "-U", USER, "-P", PASSWORD, "-C", String.valueOf(suite)));
         c.addAll(List.of(command));
         return c;

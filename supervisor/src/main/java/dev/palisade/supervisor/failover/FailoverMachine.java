@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The one place that decides takeover, handback and standby for one node of the pair: an explicit table of
- * state x event -> handler, no I/O, time passed in by the caller (an event loop in production, a simulated
- * clock in tests). Slow work (fencing, starting and stopping the resource group) is asked for through
+ * state x event -> handler, no I/O and no clock of its own (timers belong to the caller: an event loop in
+ * production, a simulated clock in tests). Slow work (fencing, starting and stopping the resource group) is asked for through
  * {@link Effects} and its outcome comes back as an event. Every transition is reported with its reason.
  *
  * <p>Safety rules that never bend:
@@ -23,7 +23,19 @@ import java.util.Map;
  */
 public final class FailoverMachine {
     /** Our state, also what the peer hears in our heartbeats. */
-    public enum State { INITDEAD, STANDBY, FENCING, STARTING, ACTIVE, RELEASING, FAILED, MAINTENANCE }
+    public enum State {
+        INITDEAD, STANDBY, FENCING, STARTING, ACTIVE, RELEASING, FAILED, MAINTENANCE;
+
+        /** The state's number in a heartbeat frame (0 there means "not said"). */
+        public int wire() {
+            return ordinal() + 1;
+        }
+
+        /** The state a heartbeat frame's number names, or null for 0 and numbers this version does not know. */
+        public static State fromWire(int n) {
+            return n >= 1 && n <= values().length ? values()[n - 1] : null;
+        }
+    }
 
     public enum Event {
         /** A heartbeat from the peer carrying its state (see {@link PeerView}). */
@@ -89,14 +101,10 @@ public final class FailoverMachine {
         void transition(State from, State to, String reason);
     }
 
-    private interface Handler {
-        void handle(long now, PeerView peer);
-    }
-
     private final boolean home;
     private final boolean autoFailback;
     private final Effects effects;
-    private final Map<State, Map<Event, Handler>> table = new EnumMap<>(State.class);
+    private final Map<State, Map<Event, Runnable>> table = new EnumMap<>(State.class);
     private State state = State.INITDEAD;
     private PeerView peer = PeerView.UNKNOWN;
     private boolean peerAlive;
@@ -124,47 +132,47 @@ public final class FailoverMachine {
             table.put(s, new EnumMap<>(Event.class));
         }
         // ---- INITDEAD: wait for the peer, or for initdead to pass
-        on(State.INITDEAD, Event.PEER_HEARD, (now, p) -> decideAsStandby("peer heard at start-up"));
-        on(State.INITDEAD, Event.INITDEAD_EXPIRED, (now, p) -> {
+        on(State.INITDEAD, Event.PEER_HEARD, () -> decideAsStandby("peer heard at start-up"));
+        on(State.INITDEAD, Event.INITDEAD_EXPIRED, () -> {
             if (eligible()) {
                 fence("peer not heard within initdead");
             } else {
                 to(State.STANDBY, "peer not heard within initdead; this node is not eligible (standby or leaving)");
             }
         });
-        on(State.INITDEAD, Event.CMD_STANDBY, (now, p) -> operatorStandby = true);
-        on(State.INITDEAD, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
+        on(State.INITDEAD, Event.CMD_STANDBY, () -> operatorStandby = true);
+        on(State.INITDEAD, Event.CMD_MAINTENANCE_ON, () -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- STANDBY
-        on(State.STANDBY, Event.PEER_HEARD, (now, p) -> decideAsStandby(null));
-        on(State.STANDBY, Event.PEER_DEAD, (now, p) -> {
+        on(State.STANDBY, Event.PEER_HEARD, () -> decideAsStandby(null));
+        on(State.STANDBY, Event.PEER_DEAD, () -> {
             if (eligible()) {
                 takeOverFromSilentPeer("every heartbeat link silent past deadtime");
             }
         });
-        on(State.STANDBY, Event.CMD_STANDBY, (now, p) -> {
+        on(State.STANDBY, Event.CMD_STANDBY, () -> {
             operatorStandby = true;
             decideAsStandby(null);
         });
-        on(State.STANDBY, Event.CMD_UNSTANDBY, (now, p) -> {
+        on(State.STANDBY, Event.CMD_UNSTANDBY, () -> {
             operatorStandby = false;
             decideAsStandby("operator: unstandby");
         });
-        on(State.STANDBY, Event.CMD_SWITCHOVER, (now, p) -> {
+        on(State.STANDBY, Event.CMD_SWITCHOVER, () -> {
             operatorStandby = false;
             wantRelease = true;
             decideAsStandby("operator: switchover to this node");
         });
-        on(State.STANDBY, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
+        on(State.STANDBY, Event.CMD_MAINTENANCE_ON, () -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- FENCING
-        on(State.FENCING, Event.FENCE_OK, (now, p) -> {
+        on(State.FENCING, Event.FENCE_OK, () -> {
             if (eligible()) {
                 start("peer fenced: power verified off");
             } else {
                 to(State.STANDBY, "peer fenced: power verified off; not starting (operator standby asked meanwhile)");
             }
         });
-        on(State.FENCING, Event.FENCE_FAILED, (now, p) -> effects.retryLater());
-        on(State.FENCING, Event.RETRY, (now, p) -> {
+        on(State.FENCING, Event.FENCE_FAILED, () -> effects.retryLater());
+        on(State.FENCING, Event.RETRY, () -> {
             if (!peerAlive) {
                 effects.fencePeer();
             } else {
@@ -172,13 +180,13 @@ public final class FailoverMachine {
                 decideAsStandby(null);
             }
         });
-        on(State.FENCING, Event.FENCE_CANCELLED, (now, p) -> {
+        on(State.FENCING, Event.FENCE_CANCELLED, () -> {
             to(State.STANDBY, "peer heard again during the race delay; fencing cancelled");
             decideAsStandby(null);
         });
-        on(State.FENCING, Event.CMD_STANDBY, (now, p) -> operatorStandby = true);
+        on(State.FENCING, Event.CMD_STANDBY, () -> operatorStandby = true);
         // ---- STARTING
-        on(State.STARTING, Event.START_OK, (now, p) -> {
+        on(State.STARTING, Event.START_OK, () -> {
             wantRelease = false;
             yielding = false;
             to(State.ACTIVE, "every resource started and ready");
@@ -186,12 +194,12 @@ public final class FailoverMachine {
                 release("operator: standby (asked while starting)", true, false);
             }
         });
-        on(State.STARTING, Event.CMD_STANDBY, (now, p) -> operatorStandby = true); // applied when started
-        on(State.STARTING, Event.START_FAILED, (now, p) -> release("a resource did not start", false, true));
-        on(State.STARTING, Event.PEER_DEAD, (now, p) -> fenceUnlessLeft());
+        on(State.STARTING, Event.CMD_STANDBY, () -> operatorStandby = true); // applied when started
+        on(State.STARTING, Event.START_FAILED, () -> release("a resource did not start", false, true));
+        on(State.STARTING, Event.PEER_DEAD, () -> fenceUnlessLeft());
         // ---- ACTIVE
-        on(State.ACTIVE, Event.PEER_DEAD, (now, p) -> fenceUnlessLeft());
-        on(State.ACTIVE, Event.PEER_HEARD, (now, p) -> {
+        on(State.ACTIVE, Event.PEER_DEAD, () -> fenceUnlessLeft());
+        on(State.ACTIVE, Event.PEER_HEARD, () -> {
             yielding = false;
             if (peer.wantsRelease() && peer.eligible()) {
                 release("peer asks for the resources (switchover or failback)", false, true);
@@ -199,12 +207,12 @@ public final class FailoverMachine {
                 effects.fencePeer(); // it asked to be fenced
             }
         });
-        on(State.ACTIVE, Event.RESOURCE_FAILED, (now, p) -> release("a resource failed its monitor", false, true));
-        on(State.ACTIVE, Event.CMD_STANDBY, (now, p) -> release("operator: standby", true, false));
-        on(State.ACTIVE, Event.CMD_SWITCHOVER, (now, p) -> release("operator: switchover to the peer", false, true));
-        on(State.ACTIVE, Event.CMD_MAINTENANCE_ON, (now, p) -> to(State.MAINTENANCE, "operator: maintenance"));
+        on(State.ACTIVE, Event.RESOURCE_FAILED, () -> release("a resource failed its monitor", false, true));
+        on(State.ACTIVE, Event.CMD_STANDBY, () -> release("operator: standby", true, false));
+        on(State.ACTIVE, Event.CMD_SWITCHOVER, () -> release("operator: switchover to the peer", false, true));
+        on(State.ACTIVE, Event.CMD_MAINTENANCE_ON, () -> to(State.MAINTENANCE, "operator: maintenance"));
         // ---- RELEASING
-        on(State.RELEASING, Event.STOP_OK, (now, p) -> {
+        on(State.RELEASING, Event.STOP_OK, () -> {
             holding = false;
             to(State.STANDBY, "every resource verified stopped; the peer may take over");
             if (!peerAlive && eligible()) {
@@ -213,11 +221,11 @@ public final class FailoverMachine {
                 decideAsStandby(null);
             }
         });
-        on(State.RELEASING, Event.STOP_FAILED, (now, p) ->
+        on(State.RELEASING, Event.STOP_FAILED, () ->
                 to(State.FAILED, "a resource did not stop: asking the peer to fence this node before it takes over"));
-        on(State.RELEASING, Event.PEER_DEAD, (now, p) -> { });
+        on(State.RELEASING, Event.PEER_DEAD, () -> { });
         // ---- MAINTENANCE: nothing is decided; the operator hands control back
-        on(State.MAINTENANCE, Event.CMD_MAINTENANCE_OFF, (now, p) -> {
+        on(State.MAINTENANCE, Event.CMD_MAINTENANCE_OFF, () -> {
             if (holding) {
                 to(State.ACTIVE, "maintenance over; resources still held");
             } else {
@@ -228,12 +236,12 @@ public final class FailoverMachine {
         // FAILED: only fencing (by the peer) or the operator gets us out
     }
 
-    private void on(State s, Event e, Handler h) {
+    private void on(State s, Event e, Runnable h) {
         table.get(s).put(e, h);
     }
 
     /** Feeds one event; {@code peerView} only with PEER_HEARD. Unlisted pairs are ignored. */
-    public void handle(Event e, long now, PeerView peerView) {
+    public void handle(Event e, PeerView peerView) {
         if (e == Event.PEER_HEARD) {
             if (peerView.incarnation() == peer.incarnation() && peerView.generation() <= peer.generation()) {
                 return; // an older heartbeat that arrived late over the other link
@@ -246,9 +254,9 @@ public final class FailoverMachine {
         } else if (e == Event.PEER_DEAD) {
             peerAlive = false;
         }
-        Handler h = table.get(state).get(e);
+        Runnable h = table.get(state).get(e);
         if (h != null) {
-            h.handle(now, peerView);
+            h.run();
         }
     }
 

@@ -53,14 +53,16 @@ public final class ControlSocket implements AutoCloseable {
     public static ControlSocket open(Path path, Function<String, String> handler) throws IOException {
         Files.createDirectories(path.toAbsolutePath().getParent());
         if (Files.exists(path)) {
+            boolean answered;
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                throw new IOException(path + ": another supervisor answers on this control socket");
+                answered = true;
             } catch (IOException stale) {
-                if (stale.getMessage() != null && stale.getMessage().contains("another supervisor")) {
-                    throw stale;
-                }
-                Files.delete(path);
+                answered = false;
             }
+            if (answered) {
+                throw new IOException(path + ": another supervisor answers on this control socket");
+            }
+            Files.delete(path);
         }
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(path));

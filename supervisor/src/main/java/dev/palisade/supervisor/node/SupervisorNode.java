@@ -167,8 +167,7 @@ public final class SupervisorNode implements AutoCloseable {
                 peerFenced = false;
                 peerStatus = f.status();
                 HeartbeatFrame.Status s = f.status();
-                State ps = s.state() >= 1 && s.state() <= State.values().length ? State.values()[s.state() - 1] : null;
-                FailoverMachine.PeerView view = new FailoverMachine.PeerView(ps, s.desire(), s.claim(), s.grant(),
+                FailoverMachine.PeerView view = new FailoverMachine.PeerView(State.fromWire(s.state()), s.desire(), s.claim(), s.grant(),
                         s.wantsRelease(), s.leaving(), f.incarnation(), f.seqno());
                 post(() -> handle(Event.PEER_HEARD, view));
             }
@@ -245,7 +244,7 @@ public final class SupervisorNode implements AutoCloseable {
 
     /** On the loop thread only. */
     private void handle(Event e, FailoverMachine.PeerView view) {
-        machine.handle(e, System.nanoTime(), view);
+        machine.handle(e, view);
         publish();
     }
 
@@ -255,7 +254,7 @@ public final class SupervisorNode implements AutoCloseable {
         state = machine.state();
         fenceWanted = machine.fenceStillWanted();
         holding = machine.holding();
-        membership.announce(new HeartbeatFrame.Status(me.state().ordinal() + 1, me.desire(), me.claim(), me.grant(),
+        membership.announce(new HeartbeatFrame.Status(me.state().wire(), me.desire(), me.claim(), me.grant(),
                 me.wantsRelease(), me.leaving()));
     }
 
@@ -275,15 +274,22 @@ public final class SupervisorNode implements AutoCloseable {
         if (e == null) {
             return null;
         }
-        java.util.concurrent.CompletableFuture<State> done = new java.util.concurrent.CompletableFuture<>();
-        post(() -> {
+        State now = onLoop(() -> {
             handle(e, null);
-            done.complete(machine.state());
-        });
+            return machine.state();
+        }, null);
+        return now == null ? "error: the supervisor loop did not take the command within 5 s"
+                : "ok: " + cmd + " -> " + now;
+    }
+
+    /** Runs {@code work} on the loop thread and waits up to 5 s for its result; {@code ifLate} when none came. */
+    private <T> T onLoop(java.util.function.Supplier<T> work, T ifLate) {
+        java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
+        post(() -> done.complete(work.get()));
         try {
-            return "ok: " + cmd + " -> " + done.get(5, TimeUnit.SECONDS);
-        } catch (Exception x) {
-            return "error: the supervisor loop did not take the command within 5 s";
+            return done.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return ifLate;
         }
     }
 
@@ -300,24 +306,22 @@ public final class SupervisorNode implements AutoCloseable {
         if (peerPlan == null) {
             return new FenceCoordinator.Outcome(config.peer(), false, false, 0, 0, List.of());
         }
-        FenceCoordinator.Plan noDelay = peerPlan.withoutDelay();
         Logger.warn("fence {}: asked by DRBD's fence-peer handler (replication link lost)", config.peer());
-        FenceCoordinator.Outcome o;
+        return fenceOnce(peerPlan.withoutDelay(), () -> true);
+    }
+
+    /** Fences the peer by {@code plan}, one fence at a time, and keeps the outcome for status. */
+    private FenceCoordinator.Outcome fenceOnce(FenceCoordinator.Plan plan, java.util.function.BooleanSupplier wanted)
+            throws InterruptedException {
         synchronized (fenceLock) {
-            o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(noDelay, FenceCoordinator.Action.OFF, () -> true,
-                    step -> { });
+            FenceCoordinator.Outcome o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(plan,
+                    FenceCoordinator.Action.OFF, wanted, step -> { });
             lastFence = o;
             if (o.fenced()) {
                 peerFenced = true;
             }
+            return o;
         }
-        return o;
-    }
-
-    /** How long fencing the peer may take at most (for clients waiting on it). */
-    public java.time.Duration fenceBudget() {
-        return peerPlan == null ? java.time.Duration.ofSeconds(5) : peerPlan.verifyTimeout().plusSeconds(30)
-                .multipliedBy(Math.max(1, peerPlan.levels().size()));
     }
 
     /** Everything an operator asks about at 3 a.m., as text. */
@@ -338,8 +342,8 @@ public final class SupervisorNode implements AutoCloseable {
         }
         sb.append("\n");
         HeartbeatFrame.Status ps = peerStatus;
-        String peerState = ps.state() >= 1 && ps.state() <= State.values().length
-                ? State.values()[ps.state() - 1].toString() : "UNKNOWN";
+        State said = State.fromWire(ps.state());
+        String peerState = said == null ? "UNKNOWN" : said.toString();
         PeerTracker.PeerState ms = membership.peerState();
         boolean heardNow = ms == PeerTracker.PeerState.ALIVE || ms == PeerTracker.PeerState.WARNED;
         sb.append("peer ").append(config.peer()).append(": ").append(heardNow ? peerState
@@ -428,19 +432,10 @@ public final class SupervisorNode implements AutoCloseable {
                         Logger.error("fence {}: {}", config.peer(), peerPlanError);
                         result = Event.FENCE_FAILED;
                     } else {
-                        FenceCoordinator.Outcome o;
-                        synchronized (fenceLock) {
-                            o = new FenceCoordinator(FenceCoordinator.SYSTEM).fence(peerPlan,
-                                    FenceCoordinator.Action.OFF, () -> fenceWanted && !closed, step -> { });
-                            lastFence = o;
-                            if (o.fenced()) {
-                                peerFenced = true;
-                            }
-                        }
-                        if (o.fenced() || o.cancelled()) {
+                        FenceCoordinator.Outcome o = fenceOnce(peerPlan, () -> fenceWanted && !closed);
+                        if (o.cancelled()) {
+                            // the coordinator logs what it fenced or failed to; a cancellation is said here
                             Logger.info("fence {}", o.summary());
-                        } else {
-                            Logger.error("fence {}", o.summary());
                         }
                         result = o.fenced() ? Event.FENCE_OK : o.cancelled() ? Event.FENCE_CANCELLED
                                 : Event.FENCE_FAILED;
@@ -544,18 +539,11 @@ public final class SupervisorNode implements AutoCloseable {
                     break;
                 }
             }
-            java.util.concurrent.CompletableFuture<Boolean> left = new java.util.concurrent.CompletableFuture<>();
-            post(() -> {
+            boolean leaving = onLoop(() -> {
                 boolean ok = machine.leave();
                 publish();
-                left.complete(ok);
-            });
-            boolean leaving;
-            try {
-                leaving = left.get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                leaving = false;
-            }
+                return ok;
+            }, false);
             if (leaving) {
                 Logger.info("supervisor: leaving in order (nothing held); the peer needs no fence for our silence");
             } else {

@@ -74,12 +74,7 @@ public final class DrbdResource implements Resource {
             Logger.warn("drbd {}: local disk Consistent, peer verified fenced: promoting with --force (this node's "
                     + "data is the newest that survives)", resource);
         }
-        ProcessRun.Result r = ProcessRun.run(force ? List.of(drbdadm, "primary", "--force", resource)
-                : List.of(drbdadm, "primary", resource), null, timeout);
-        if (r.exit() != 0) {
-            throw new IOException("drbdadm primary " + resource + " failed (" + (r.timedOut() ? "timed out"
-                    : "exit code " + r.exit()) + "): " + r.output());
-        }
+        drbdadm("primary", "", force ? List.of("primary", "--force", resource) : List.of("primary", resource));
         if (!state().primary()) {
             throw new IOException("drbdadm primary " + resource + " returned success but the role is not Primary");
         }
@@ -90,11 +85,7 @@ public final class DrbdResource implements Resource {
         if (!state().primary()) {
             return;
         }
-        ProcessRun.Result r = ProcessRun.run(List.of(drbdadm, "secondary", resource), null, timeout);
-        if (r.exit() != 0) {
-            throw new IOException("drbdadm secondary " + resource + " failed (" + (r.timedOut() ? "timed out"
-                    : "exit code " + r.exit()) + "): " + r.output() + "; still Primary");
-        }
+        drbdadm("secondary", "; still Primary", List.of("secondary", resource));
         if (state().primary()) {
             throw new IOException("drbdadm secondary " + resource + " returned success but the role is still Primary");
         }
@@ -112,8 +103,20 @@ public final class DrbdResource implements Resource {
             throw e;
         }
         if (s.primary()) {
-            return s.upToDate() || s.consistent() ? Status.RUNNING : Status.FAILED;
+            return s.consistent() ? Status.RUNNING : Status.FAILED; // UpToDate counts as Consistent
         }
         return Status.STOPPED;
+    }
+
+    /** Runs {@code drbdadm ARGS}; a failure names the role change ({@code what}), how it failed and the output. */
+    private void drbdadm(String what, String afterOutput, List<String> args) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(drbdadm);
+        cmd.addAll(args);
+        ProcessRun.Result r = ProcessRun.run(cmd, null, timeout);
+        if (r.exit() != 0) {
+            throw new IOException("drbdadm " + what + " " + resource + " failed (" + (r.timedOut() ? "timed out"
+                    : "exit code " + r.exit()) + "): " + r.output() + afterOutput);
+        }
     }
 }

@@ -35,10 +35,10 @@ public final class FilesystemResource implements Resource {
 
     @Override
     public void start() throws IOException {
-        if (monitor() == Status.RUNNING) {
+        Optional<String> here = mountedHere();
+        if (status(here) == Status.RUNNING) {
             return;
         }
-        Optional<String> here = Files.isDirectory(directory) ? Mounts.sourceAt(directory) : Optional.empty();
         if (here.isPresent()) {
             throw new IOException(directory + " already has " + here.get() + " mounted on it, not " + device);
         }
@@ -69,10 +69,15 @@ public final class FilesystemResource implements Resource {
 
     @Override
     public Status monitor() throws IOException {
-        if (!Files.isDirectory(directory)) {
-            return Status.STOPPED;
-        }
-        Optional<String> src = Mounts.sourceAt(directory);
+        return status(mountedHere());
+    }
+
+    private Optional<String> mountedHere() throws IOException {
+        return Files.isDirectory(directory) ? Mounts.sourceAt(directory) : Optional.empty();
+    }
+
+    /** What the source mounted on the directory (if any) means for this resource. */
+    private Status status(Optional<String> src) throws IOException {
         if (src.isEmpty()) {
             return Status.STOPPED;
         }

@@ -17,7 +17,6 @@ public final class GroupRun {
     private int index;
     private boolean rollingBack;
     private boolean finished;
-    private boolean succeeded;
     private Step pending;
 
     private GroupRun(int size, boolean starting) {
@@ -26,7 +25,6 @@ public final class GroupRun {
         this.index = starting ? 0 : size - 1;
         if (size == 0) {
             finished = true;
-            succeeded = true;
         }
     }
 
@@ -60,22 +58,18 @@ public final class GroupRun {
             if (ok) {
                 if (++index == size) {
                     finished = true;
-                    succeeded = true;
                 }
             } else {
                 rollingBack = true; // stop what started, right to left, beginning with the one that failed
-                succeeded = false;
             }
             return;
         }
         if (!ok) {
             finished = true;
-            succeeded = false;
             return;
         }
         if (--index < 0) {
             finished = true;
-            succeeded = !rollingBack;
         }
     }
 
@@ -85,7 +79,7 @@ public final class GroupRun {
 
     /** Started everything (start) or stopped everything (stop); a rolled-back start is not a success. */
     public boolean succeeded() {
-        return finished && succeeded;
+        return finished && !rollingBack && (starting ? index == size : index < 0);
     }
 
     /** A start that failed and then stopped everything it had started: the node holds nothing. */

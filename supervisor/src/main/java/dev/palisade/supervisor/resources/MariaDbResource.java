@@ -195,9 +195,10 @@ public final class MariaDbResource implements Resource {
         }
         String arg = "--datadir=" + s.datadir();
         return ProcessHandle.allProcesses().filter(h -> {
-            String[] a = h.info().arguments().orElse(new String[0]);
-            String c = h.info().command().orElse("");
-            return (c.endsWith("/mariadbd") || c.endsWith("/mysqld")) && List.of(a).contains(arg) && ProcessRun.running(h.pid());
+            ProcessHandle.Info info = h.info(); // one read of /proc/PID per process
+            String c = info.command().orElse("");
+            return (c.endsWith("/mariadbd") || c.endsWith("/mysqld"))
+                    && List.of(info.arguments().orElse(new String[0])).contains(arg) && ProcessRun.running(h.pid());
         }).findFirst();
     }
 

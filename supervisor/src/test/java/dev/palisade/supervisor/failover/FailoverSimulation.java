@@ -79,7 +79,7 @@ final class FailoverSimulation {
             log("node " + id + " boots");
             at(now + INITDEAD, this, e, () -> {
                 if (!heardEver) {
-                    machine.handle(Event.INITDEAD_EXPIRED, now, null);
+                    machine.handle(Event.INITDEAD_EXPIRED, null);
                 }
             });
             heartbeat(e);
@@ -117,7 +117,7 @@ final class FailoverSimulation {
             lastHeard[link] = now;
             heardEver = true;
             peerDeadReported = false;
-            machine.handle(Event.PEER_HEARD, now, v);
+            machine.handle(Event.PEER_HEARD, v);
         }
 
         void deadCheck(int e) {
@@ -125,7 +125,7 @@ final class FailoverSimulation {
             boolean silent = now - Math.max(lastHeard[0], lastHeard[1]) > DEADTIME;
             if (heardEver && silent && !peerDeadReported) {
                 peerDeadReported = true;
-                machine.handle(Event.PEER_DEAD, now, null);
+                machine.handle(Event.PEER_DEAD, null);
             }
         }
 
@@ -159,7 +159,7 @@ final class FailoverSimulation {
                 // the supervisor cancels a fence for silence once the peer is heard again (not one it asked for)
                 if (!n.machine.fenceStillWanted()) {
                     n.fencingInProgress = false;
-                    n.machine.handle(Event.FENCE_CANCELLED, now, null);
+                    n.machine.handle(Event.FENCE_CANCELLED, null);
                     return;
                 }
                 boolean fails = faulty() && rnd.nextInt(6) == 0;
@@ -180,7 +180,7 @@ final class FailoverSimulation {
                     }
                     if (n.powered && n.epoch == e) {
                         n.fencingInProgress = false;
-                        n.machine.handle(fails ? Event.FENCE_FAILED : Event.FENCE_OK, now, null);
+                        n.machine.handle(fails ? Event.FENCE_FAILED : Event.FENCE_OK, null);
                     }
                 });
             });
@@ -201,7 +201,7 @@ final class FailoverSimulation {
         @Override
         public void retryLater() {
             int e = n.epoch;
-            at(now + 1000, n, e, () -> n.machine.handle(Event.RETRY, now, null));
+            at(now + 1000, n, e, () -> n.machine.handle(Event.RETRY, null));
         }
 
         @Override
@@ -224,7 +224,7 @@ final class FailoverSimulation {
         if (s == null) {
             Event done = starting ? (run.succeeded() ? Event.START_OK : Event.START_FAILED)
                     : (run.succeeded() ? Event.STOP_OK : Event.STOP_FAILED);
-            n.machine.handle(done, now, null);
+            n.machine.handle(done, null);
             return;
         }
         int i = s.index();
@@ -395,7 +395,7 @@ final class FailoverSimulation {
             default -> {
                 if (n.powered && n.machine.state() == State.ACTIVE) {
                     log("node " + n.id + ": a resource fails its monitor");
-                    n.machine.handle(Event.RESOURCE_FAILED, now, null);
+                    n.machine.handle(Event.RESOURCE_FAILED, null);
                 }
             }
         }
@@ -424,7 +424,7 @@ final class FailoverSimulation {
     private void command(Node n, Event e) {
         if (n.powered) {
             log("operator on node " + n.id + ": " + e);
-            n.machine.handle(e, now, null);
+            n.machine.handle(e, null);
         }
     }
 }

@@ -111,8 +111,13 @@ public final class VrrpLan implements AutoCloseable {
     }
 
     public boolean hasVip(String ns) throws IOException, InterruptedException {
-        return Commands.run(5000, "ip", "-n", ns, "-4", "-o", "addr", "show", "dev", "eth0").stdout()
-                .contains(" " + VIP + "/");
+        return hasAddress(ns, "-4", VIP);
+    }
+
+    /** Whether eth0 in {@code ns} holds {@code addr} ({@code family}: -4 or -6). */
+    public static boolean hasAddress(String ns, String family, String addr) throws IOException, InterruptedException {
+        return Commands.run(5000, "ip", "-n", ns, family, "-o", "addr", "show", "dev", "eth0").stdout()
+                .contains(" " + addr + "/");
     }
 
     /** Runs {@code work} on a thread inside namespace {@code ns}; threads it starts stay there too. */

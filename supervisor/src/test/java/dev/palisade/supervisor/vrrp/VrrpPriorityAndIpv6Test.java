@@ -40,8 +40,7 @@ class VrrpPriorityAndIpv6Test {
 
     private static boolean has(String ns, String family, String addr) {
         try {
-            return Commands.run(5000, "ip", "-n", ns, family, "-o", "addr", "show", "dev", "eth0").stdout()
-                    .contains(" " + addr + "/");
+            return VrrpLan.hasAddress(ns, family, addr);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
