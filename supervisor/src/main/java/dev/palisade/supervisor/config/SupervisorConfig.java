@@ -54,6 +54,15 @@ public record SupervisorConfig(
      * the failover machine.
      */
     public record ResourceGroup(String home, List<String> resources, ConfigPosition position) {
+        /** The VRRP instance a {@code vip::NAME} resource line names, or null for any other line. */
+        public static String vipInstance(String resource) {
+            return resource.startsWith("vip::") ? resource.substring(5) : null;
+        }
+
+        /** The VRRP instances the group moves (its vip::NAME lines). */
+        public List<String> vipInstances() {
+            return resources.stream().map(ResourceGroup::vipInstance).filter(java.util.Objects::nonNull).toList();
+        }
     }
 
     /** How a UDP link reaches the peer. */
@@ -190,10 +199,10 @@ public record SupervisorConfig(
                     }
                 }
                 for (ConfigEntry e : g.block().all("resource")) {
-                    if (e.value().startsWith("vip::") && vrrp.instances().stream()
-                            .noneMatch(i -> i.name().equals(e.value().substring(5)))) {
+                    String vip = ResourceGroup.vipInstance(e.value());
+                    if (vip != null && vrrp.instances().stream().noneMatch(i -> i.name().equals(vip))) {
                         throw new ConfigException(e.valuePosition(), "'" + e.value() + "' names no VRRP instance",
-                                "add vrrp { instance \"" + e.value().substring(5) + "\" { ... } } or use one of "
+                                "add vrrp { instance \"" + vip + "\" { ... } } or use one of "
                                         + vrrp.instances().stream().map(VrrpConfig.Instance::name).toList());
                     }
                 }

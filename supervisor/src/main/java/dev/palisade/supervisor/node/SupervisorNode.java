@@ -106,8 +106,7 @@ public final class SupervisorNode implements AutoCloseable {
                     + config.groups().get(0).position() + "); the supervisor runs one group per pair: put every "
                     + "resource in it, in start order");
         }
-        List<String> vipInstances = config.groups().isEmpty() ? List.of() : config.groups().get(0).resources()
-                .stream().filter(r -> r.startsWith("vip::")).map(r -> r.substring(5)).toList();
+        List<String> vipInstances = config.groups().isEmpty() ? List.of() : config.groups().get(0).vipInstances();
         try {
             for (VrrpConfig.Instance i : config.vrrp().instances()) {
                 // an instance that moves with the group runs released until the group takes it

@@ -170,12 +170,7 @@ final class FailoverSimulation {
                         fences++;
                         target.powerOff("fenced by node " + n.id);
                         if (faulty() && rnd.nextInt(3) == 0) {
-                            long back = 500 + rnd.nextInt(4000);
-                            at(now + back, null, 0, () -> {
-                                if (!target.powered) {
-                                    target.boot();
-                                }
-                            });
+                            bootLater(target, 500 + rnd.nextInt(4000));
                         }
                     }
                     if (n.powered && n.epoch == e) {
@@ -377,11 +372,7 @@ final class FailoverSimulation {
             case 2 -> { // crash and maybe reboot
                 n.powerOff("crash");
                 if (rnd.nextBoolean()) {
-                    at(now + 500 + rnd.nextInt(3000), null, 0, () -> {
-                        if (!n.powered) {
-                            n.boot();
-                        }
-                    });
+                    bootLater(n, 500 + rnd.nextInt(3000));
                 }
             }
             case 3 -> command(n, Event.CMD_STANDBY);
@@ -401,6 +392,15 @@ final class FailoverSimulation {
         }
     }
 
+    /** Powers {@code n} on after {@code delay} ms unless something else has by then. */
+    private void bootLater(Node n, long delay) {
+        at(now + delay, null, 0, () -> {
+            if (!n.powered) {
+                n.boot();
+            }
+        });
+    }
+
     private void leaveWhenIdle(Node n, int epoch, int tries) {
         at(now + 50, n, epoch, () -> {
             if (n.machine.leave()) {
@@ -408,11 +408,7 @@ final class FailoverSimulation {
                 at(now + 20 + rnd.nextInt(300), n, epoch, () -> {
                     n.powerOff("orderly shutdown");
                     if (rnd.nextBoolean()) {
-                        at(now + 500 + rnd.nextInt(3000), null, 0, () -> {
-                            if (!n.powered) {
-                                n.boot();
-                            }
-                        });
+                        bootLater(n, 500 + rnd.nextInt(3000));
                     }
                 });
             } else if (tries < 200) {

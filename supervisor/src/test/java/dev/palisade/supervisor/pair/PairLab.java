@@ -8,14 +8,17 @@ import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.supervisor.node.ControlSocket;
 import dev.palisade.supervisor.resources.MariaDbData;
 import dev.palisade.supervisor.resources.MariaDbResource;
+import dev.palisade.supervisor.vrrp.VrrpLan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
@@ -91,8 +94,8 @@ public final class PairLab implements AutoCloseable {
             for (int i = 0; i < 2; i++) {
                 Files.createDirectories(dir.resolve(NODES[i]));
                 Path conf = lab.config(i, key);
-                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lab.ns[i]));
-                cmd.addAll(palisade("supervisor", "-f", conf.toString()));
+                List<String> cmd = Commands.concat(List.of("ip", "netns", "exec", lab.ns[i]),
+                        palisade("supervisor", "-f", conf.toString()).toArray(String[]::new));
                 lab.bmc[i] = IpmiSim.startOff(lab.obs, "10.98.0.3", 6231 + i, cmd);
                 lab.powerHooks(i);
             }
@@ -104,25 +107,11 @@ public final class PairLab implements AutoCloseable {
     }
 
     private void network() throws Exception {
-        for (String n : List.of(bridge, ns[0], ns[1], obs)) {
-            Commands.run(5000, "ip", "netns", "del", n);
-            ip("netns", "add", n);
-            ip("-n", n, "link", "set", "lo", "up");
-        }
-        ip("-n", bridge, "link", "add", "br0", "type", "bridge");
-        ip("-n", bridge, "link", "set", "br0", "up");
-        String[] members = {ns[0], ns[1], obs};
-        for (int i = 0; i < 3; i++) {
-            ip("link", "add", "eth0", "netns", members[i], "type", "veth", "peer", "name", "p" + i, "netns", bridge);
-            ip("-n", bridge, "link", "set", "p" + i, "master", "br0");
-            ip("-n", bridge, "link", "set", "p" + i, "up");
-            ip("-n", members[i], "addr", "add", "10.98.0." + (i + 1) + "/24", "dev", "eth0");
-            ip("-n", members[i], "link", "set", "eth0", "up");
-        }
-        ip("link", "add", "eth1", "netns", ns[0], "type", "veth", "peer", "name", "eth1", "netns", ns[1]);
+        VrrpLan.bridgedLan(bridge, "10.98.0.", List.of(ns[0], ns[1], obs));
+        VrrpLan.ip("link", "add", "eth1", "netns", ns[0], "type", "veth", "peer", "name", "eth1", "netns", ns[1]);
         for (int i = 0; i < 2; i++) {
-            ip("-n", ns[i], "addr", "add", "10.97.0." + (i + 1) + "/24", "dev", "eth1");
-            ip("-n", ns[i], "link", "set", "eth1", "up");
+            VrrpLan.ip("-n", ns[i], "addr", "add", "10.97.0." + (i + 1) + "/24", "dev", "eth1");
+            VrrpLan.ip("-n", ns[i], "link", "set", "eth1", "up");
         }
     }
 
@@ -202,12 +191,6 @@ public final class PairLab implements AutoCloseable {
         return dev.palisade.supervisor.cli.PalisadeProcess.command(args);
     }
 
-    public static void ip(String... args) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("ip"));
-        c.addAll(List.of(args));
-        check(Commands.run(5000, c));
-    }
-
     private static void check(Commands.Result r) {
         if (r.exit() != 0) {
             throw new AssertionError(r.toString());
@@ -277,7 +260,7 @@ public final class PairLab implements AutoCloseable {
      * The largest gap between consecutive acknowledgements with its end at or after {@code from}: {the last
      * acknowledgement before it, the first after it} (epoch ms), or {0, 0}.
      */
-    public static long[] largestGapAfter(TreeMap<Long, Long> acks, long from) {
+    public static long[] largestGapAfter(NavigableMap<Long, Long> acks, long from) {
         long prev = -1;
         long[] worst = {0, 0};
         for (long t : acks.values()) {
@@ -298,23 +281,40 @@ public final class PairLab implements AutoCloseable {
         writer = DaemonProcess.start(cmd, dir.resolve("writer.log"));
     }
 
+    /** What {@link #acknowledged()} has read of the acknowledgement file. */
+    private final TreeMap<Long, Long> acked = new TreeMap<>();
+    private long ackedBytes;
+
     public Path acks() {
         return dir.resolve("acks");
     }
 
-    /** The rows acknowledged so far: n -> the time its commit was confirmed. */
-    public TreeMap<Long, Long> acknowledged() throws IOException {
-        TreeMap<Long, Long> m = new TreeMap<>();
-        if (!Files.exists(acks())) {
-            return m;
-        }
-        for (String line : Files.readAllLines(acks())) {
-            String[] f = line.split(" ");
-            if (f.length == 2) {
-                m.put(Long.parseLong(f[0]), Long.parseLong(f[1]));
+    /**
+     * The rows acknowledged so far: n -> the time its commit was confirmed (a read-only view that later calls
+     * extend). Each call reads only what the writer appended since the last one, so polling it while a failover
+     * is timed costs next to nothing.
+     */
+    public synchronized NavigableMap<Long, Long> acknowledged() throws IOException {
+        if (Files.exists(acks())) {
+            byte[] fresh;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(acks())) {
+                ch.position(ackedBytes);
+                fresh = java.nio.channels.Channels.newInputStream(ch).readAllBytes();
             }
+            int end = 0;
+            for (int i = 0; i < fresh.length; i++) {
+                if (fresh[i] != '\n') {
+                    continue;
+                }
+                String[] f = new String(fresh, end, i - end, java.nio.charset.StandardCharsets.US_ASCII).split(" ");
+                if (f.length == 2) {
+                    acked.put(Long.parseLong(f[0]), Long.parseLong(f[1]));
+                }
+                end = i + 1;
+            }
+            ackedBytes += end; // a line still being written is read whole next time
         }
-        return m;
+        return Collections.unmodifiableNavigableMap(acked);
     }
 
     public void stopWriter() throws Exception {
@@ -330,6 +330,11 @@ public final class PairLab implements AutoCloseable {
         String out = Commands.run(30_000, "ip", "netns", "exec", ns[node], Commands.require("mariadb"),
                 "--no-defaults", "--socket=" + dir.resolve(NODES[node]).resolve("run/mysqld.sock"), "--user=root",
                 "--batch", "--skip-column-names", "-e", "SELECT n FROM app.ledger").stdout();
+        return rowNumbers(out);
+    }
+
+    /** The row numbers in the output of {@code mariadb --batch --skip-column-names -e "SELECT n ..."}. */
+    public static java.util.Set<Long> rowNumbers(String out) {
         java.util.Set<Long> rows = new java.util.HashSet<>();
         for (String l : out.split("\n")) {
             if (!l.isBlank()) {
@@ -347,7 +352,7 @@ public final class PairLab implements AutoCloseable {
 
     /** Cuts both heartbeat links (the crossover NIC and the serial cable); the LAN stays up. */
     public void partition() throws Exception {
-        ip("-n", ns[0], "link", "set", "eth1", "down");
+        VrrpLan.ip("-n", ns[0], "link", "set", "eth1", "down");
         cable.close();
         cable = null;
     }

@@ -72,22 +72,7 @@ public final class VrrpLan implements AutoCloseable {
     public static VrrpLan create(Path dir) throws Exception {
         VrrpLan lan = new VrrpLan(String.valueOf(ProcessHandle.current().pid()), dir);
         try {
-            for (String ns : List.of(lan.bridge, lan.n1, lan.n2, lan.obs)) {
-                Commands.run(5000, "ip", "netns", "del", ns);
-                ip("netns", "add", ns);
-                ip("-n", ns, "link", "set", "lo", "up");
-            }
-            ip("-n", lan.bridge, "link", "add", "br0", "type", "bridge");
-            ip("-n", lan.bridge, "link", "set", "br0", "up");
-            int i = 1;
-            for (String ns : List.of(lan.n1, lan.n2, lan.obs)) {
-                ip("link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + i, "netns", lan.bridge);
-                ip("-n", lan.bridge, "link", "set", "p" + i, "master", "br0");
-                ip("-n", lan.bridge, "link", "set", "p" + i, "up");
-                ip("-n", ns, "addr", "add", "10.99.0." + i + "/24", "dev", "eth0");
-                ip("-n", ns, "link", "set", "eth0", "up");
-                i++;
-            }
+            bridgedLan(lan.bridge, "10.99.0.", List.of(lan.n1, lan.n2, lan.obs));
             return lan;
         } catch (Exception | AssertionError e) {
             lan.close();
@@ -95,7 +80,33 @@ public final class VrrpLan implements AutoCloseable {
         }
     }
 
-    static void ip(String... args) throws IOException, InterruptedException {
+    /**
+     * Fresh namespaces {@code bridge} and {@code members} (loopback up) and a LAN between the members: each one's
+     * eth0 on bridge br0 in {@code bridge}, addressed {@code subnet} + 1, 2, ... /24 in order.
+     */
+    public static void bridgedLan(String bridge, String subnet, List<String> members)
+            throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(bridge));
+        all.addAll(members);
+        for (String ns : all) {
+            Commands.run(5000, "ip", "netns", "del", ns);
+            ip("netns", "add", ns);
+            ip("-n", ns, "link", "set", "lo", "up");
+        }
+        ip("-n", bridge, "link", "add", "br0", "type", "bridge");
+        ip("-n", bridge, "link", "set", "br0", "up");
+        for (int i = 1; i <= members.size(); i++) {
+            String ns = members.get(i - 1);
+            ip("link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", "p" + i, "netns", bridge);
+            ip("-n", bridge, "link", "set", "p" + i, "master", "br0");
+            ip("-n", bridge, "link", "set", "p" + i, "up");
+            ip("-n", ns, "addr", "add", subnet + i + "/24", "dev", "eth0");
+            ip("-n", ns, "link", "set", "eth0", "up");
+        }
+    }
+
+    /** Runs {@code ip ARGS}; a failure fails the test with what ip said. */
+    public static void ip(String... args) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("ip"));
         c.addAll(List.of(args));
         Commands.Result r = Commands.run(5000, c);
