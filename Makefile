@@ -3,9 +3,8 @@ SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
 PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat
-BENCH_PACKAGES := heartbeat
 
-.PHONY: all build deps bench-deps test run bench clean
+.PHONY: all build deps test run bench clean
 
 all: build
 
@@ -26,12 +25,7 @@ test: deps
 run: deps build
 	bash scripts/run-demo.sh
 
-bench-deps:
-	@dpkg-query -W -f='$${Status}\n' $(BENCH_PACKAGES) 2>/dev/null | grep -q '^install ok installed' || \
-	  { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES) || \
-	    { apt-get update -q && apt-get install -y -q --no-install-recommends $(BENCH_PACKAGES); }; }
-
-bench: deps bench-deps build
+bench: deps build
 	bash bench/fence-daemon-bench.sh
 	bash bench/membership-bench.sh
 	bash bench/ipmi-bench.sh

@@ -5,6 +5,7 @@
 #   SAMPLES=2000 STOCK=200 SECONDS=10 bash bench/fence-daemon-bench.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/common.sh"
 SAMPLES=${SAMPLES:-2000}
 STOCK=${STOCK:-200}
 SECS=${SECONDS_TPUT:-10}
@@ -46,7 +47,7 @@ chmod 600 "$W/palisade.conf"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
-cp=$top/image/target/palisade.jar:$top/bench/target/classes
+cp=$(bench_classpath)
 out=$W/table.md
 ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" \
     "$SAMPLES" "$STOCK" "$SECS" \
@@ -59,8 +60,7 @@ ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench 
     echo
     echo "## Fence gateway vs fence_virtd — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
-         "$(java -version 2>&1 | head -1); fence-virtd $(dpkg-query -W -f='${Version}' fence-virtd)."
+    echo "$(machine_line) fence-virtd $(dpkg-query -W -f='${Version}' fence-virtd)."
     echo "Command: \`make bench\` (bench/fence-daemon-bench.sh, SAMPLES=$SAMPLES STOCK=$STOCK SECONDS_TPUT=$SECS)."
     echo "fence_virtd and palisade read the same fence_virt.conf but for the port (TCP listener on 127.0.0.1:1229"
     echo "and :1230 in a private network namespace, libvirt test driver with scripts/demo/domains.xml, sha256 hash"

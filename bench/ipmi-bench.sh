@@ -4,6 +4,7 @@
 #   SAMPLES=500 STOCK=30 OFFS=10 bash bench/ipmi-bench.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/common.sh"
 SAMPLES=${SAMPLES:-500}
 STOCK=${STOCK:-30}
 OFFS=${OFFS:-10}
@@ -12,14 +13,13 @@ for p in ipmi_sim ipmitool fence_ipmilan; do
 done
 W=$(mktemp -d /tmp/palisade-ipmibench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cp=$top/image/target/palisade.jar:$top/bench/target/classes:$(ls "$top"/drivers/target/palisade-drivers-*-tests.jar)
+cp=$(bench_classpath)
 java -Xmx128m -cp "$cp" dev.palisade.bench.IpmiBench "$SAMPLES" "$STOCK" "$OFFS" > "$W/table.md"
 {
     echo
     echo "## IPMI power control vs ipmitool and fence_ipmilan — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
-         "$(java -version 2>&1 | head -1); openipmi $(dpkg-query -W -f='${Version}' openipmi)," \
+    echo "$(machine_line) openipmi $(dpkg-query -W -f='${Version}' openipmi)," \
          "ipmitool $(dpkg-query -W -f='${Version}' ipmitool), fence-agents $(dpkg-query -W -f='${Version}' fence-agents)."
     echo "Command: \`make bench\` (bench/ipmi-bench.sh, SAMPLES=$SAMPLES STOCK=$STOCK OFFS=$OFFS)."
     echo "One ipmi_sim on 127.0.0.1 in chassis_control mode (every status and control runs its shell program,"

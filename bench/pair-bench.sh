@@ -8,15 +8,14 @@
 #   TRIALS=10 RACE_DELAY=300ms HB_TRIALS=5 bash bench/pair-bench.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/common.sh"
 TRIALS=${TRIALS:-10}
 RACE_DELAY=${RACE_DELAY:-300ms}
 HB_TRIALS=${HB_TRIALS:-5}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root for network namespaces and loop devices" >&2; exit 111; }
 W=$(mktemp -d /tmp/palisade-pairbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cp=$top/image/target/palisade.jar:$top/bench/target/classes
-for m in drivers fence-daemon supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-$m-*-tests.jar); done
-for j in "$top"/bench/target/lib/*.jar; do cp=$cp:$j; done
+cp=$(bench_classpath)
 java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.bench.PairBench "$TRIALS" \
     "$RACE_DELAY" > "$W/table.md" 2> "$W/err.log" || { tail -40 "$W/err.log" >&2; exit 1; }
 if [ -x /usr/libexec/heartbeat/heartbeat ]; then
@@ -29,8 +28,7 @@ fi
     echo
     echo "## Pair: unplanned failover and switchover with MariaDB — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
-         "$(java -version 2>&1 | head -1); MariaDB $(dpkg-query -W -f='${Version}' mariadb-server)."
+    echo "$(machine_line) MariaDB $(dpkg-query -W -f='${Version}' mariadb-server)."
     echo "Command: \`make bench\` (bench/pair-bench.sh, TRIALS=$TRIALS RACE_DELAY=$RACE_DELAY). keepalive 100 ms, deadtime"
     echo "500 ms, serial + UDP links; each node powered by its own ipmi_sim (power off SIGKILLs the node's supervisor"
     echo "and MariaDB); MariaDB's data directory on an ext4 image mounted by the active node; an application writes"

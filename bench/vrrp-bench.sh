@@ -4,20 +4,19 @@
 #   TRIALS=20 bash bench/vrrp-bench.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/common.sh"
 TRIALS=${TRIALS:-20}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root for network namespaces" >&2; exit 111; }
 command -v keepalived >/dev/null || { echo "bench: keepalived missing; run make deps" >&2; exit 111; }
 W=$(mktemp -d /tmp/palisade-vrrpbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cp=$top/image/target/palisade.jar:$top/bench/target/classes
-for m in drivers fence-daemon supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-$m-*-tests.jar); done
+cp=$(bench_classpath)
 java -Xmx256m -cp "$cp" dev.palisade.bench.VrrpBench "$TRIALS" > "$W/table.md"
 {
     echo
     echo "## VRRP failover vs keepalived — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
-         "$(java -version 2>&1 | head -1); keepalived $(dpkg-query -W -f='${Version}' keepalived)."
+    echo "$(machine_line) keepalived $(dpkg-query -W -f='${Version}' keepalived)."
     echo "Command: \`make bench\` (bench/vrrp-bench.sh, TRIALS=$TRIALS). Per trial: fresh namespaces (two nodes and an"
     echo "observer on a bridge), master priority 150 on n1 and backup 100 on n2 of the same implementation, elected and"
     echo "settled; at a random point of the advert cycle n1 dies (daemon SIGKILL and link down) or stops gracefully"

@@ -7,11 +7,10 @@
 #   PALISADE_RUN_DIR=/tmp/palisade-pair  (where the lab lives)   PALISADE_DEMO_TOUR=no  (skip the tour)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/common.sh"
 [ "$(id -u)" = 0 ] || { echo "make run: needs root (network namespaces, loop devices, mount)" >&2; exit 111; }
 run=${PALISADE_RUN_DIR:-/tmp/palisade-pair}
-cp=$top/image/target/palisade.jar:$top/bench/target/classes
-for m in drivers fence-daemon supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-$m-*-tests.jar); done
-for j in "$top"/bench/target/lib/*.jar; do cp=$cp:$j; done
+cp=$(bench_classpath)
 tour=()
 [ "${PALISADE_DEMO_TOUR:-yes}" = no ] && tour=(--no-tour)
 exec java -Xmx128m -XX:+UseSerialGC -Dtinylog.configuration=tinylog.properties -cp "$cp" \

@@ -2,9 +2,9 @@ package dev.palisade.bench;
 
 import dev.palisade.fence.agent.FenceVirtClient;
 import dev.palisade.fence.auth.FenceKey;
+import dev.palisade.fence.testing.DaemonProcess;
 import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.RequestCode;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -70,11 +70,12 @@ public final class FenceDaemonBench {
                     new InetSocketAddress("127.0.0.1", Integer.parseInt(args[i].substring(at + 1, eq))),
                     Arrays.asList(args[i].substring(eq + 1).split(" "))));
         }
-        FenceVirtClient client = new FenceVirtClient(FenceKey.load(key), HashType.SHA256, HashType.SHA256,
+        FenceKey fenceKey = FenceKey.load(key);
+        FenceVirtClient client = new FenceVirtClient(fenceKey, HashType.SHA256, HashType.SHA256,
                 Duration.ofSeconds(10));
         try {
             for (Daemon d : daemons) {
-                d.start(client);
+                d.startupMs = d.start(client);
             }
             for (Daemon d : daemons) {
                 for (int i = 0; i < WARMUP; i++) {
@@ -117,7 +118,7 @@ public final class FenceDaemonBench {
             List<Row> rows = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 Daemon d = daemons.get(k);
-                rows.add(d.throughput(client, key, seconds, stats(status[k], fails[k][0]), stats(list[k], fails[k][1]),
+                rows.add(d.throughput(client, fenceKey, seconds, stats(status[k], fails[k][0]), stats(list[k], fails[k][1]),
                         stats(stockStatus[k], fails[k][2]), stats(stockList[k], fails[k][3])));
             }
             print(rows, samples, stockSamples, seconds);
@@ -133,7 +134,7 @@ public final class FenceDaemonBench {
         final String name;
         final InetSocketAddress addr;
         final List<String> cmd;
-        Process process;
+        DaemonProcess process;
         double startupMs;
 
         Daemon(String name, InetSocketAddress addr, List<String> cmd) {
@@ -142,16 +143,15 @@ public final class FenceDaemonBench {
             this.cmd = cmd;
         }
 
-        void start(FenceVirtClient client) throws Exception {
+        /** Starts the daemon; returns ms until it answered a status request. */
+        double start(FenceVirtClient client) throws Exception {
             System.err.println("== " + name + " on port " + addr.getPort() + ": " + String.join(" ", cmd));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(new File("/tmp/palisade-bench-" + name + ".log")).start();
+            process = DaemonProcess.start(cmd, Path.of("/tmp/palisade-bench-" + name + ".log"));
             long t0 = System.nanoTime();
             while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30)) {
                 try {
                     if (client.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
-                        startupMs = (System.nanoTime() - t0) / 1e6;
-                        return;
+                        return (System.nanoTime() - t0) / 1e6;
                     }
                 } catch (IOException notYet) {
                     Thread.sleep(2);
@@ -168,61 +168,49 @@ public final class FenceDaemonBench {
         }
 
         /** The throughput runs (the other daemons sit idle meanwhile), then memory. */
-        Row throughput(FenceVirtClient client, Path key, int seconds, Stats status, Stats list, Stats stockStatus,
+        Row throughput(FenceVirtClient client, FenceKey key, int seconds, Stats status, Stats list, Stats stockStatus,
                        Stats stockList) throws Exception {
             // A fresh process for the throughput runs: fence_virtd keeps its request history in a list of
             // malloc'd nodes scanned twice per request, and a process that has served the tens of thousands
             // of requests of the latency cells serves fewer per second than a fresh one, even once the list
             // has emptied. Each daemon is restarted and warmed alike, which favours fence_virtd.
-            double firstStartup = startupMs;
             stop();
             start(client);
-            startupMs = firstStartup;
             for (int i = 0; i < THROUGHPUT_WARMUP; i++) {
                 client.tcp(addr, RequestCode.STATUS, "appliance-a");
             }
-            long pid = process.pid();
+            long pid = process.process().pid();
             // fence_virtd keeps a 10-second request history that it scans whole on every request: every
             // throughput run starts after it has emptied, so each daemon starts both runs from the same state
             Thread.sleep(QUIET_MS);
-            long served0 = cpuTicks(pid);
-            long self0 = cpuTicks(ProcessHandle.current().pid());
+            long[] before = ticks(pid);
             long[] done = new long[1];
             double tput = FenceDaemonBench.throughput(client, addr, 16, seconds, done);
-            // CPU per request during the throughput run (clock ticks of 10 ms, from /proc/PID/stat)
-            double serverCpu = (cpuTicks(pid) - served0) * 10_000.0 / Math.max(1, done[0]);
-            double clientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, done[0]);
+            double[] cpu = perRequest(pid, before, done[0]);
             // the same 16 conversations in flight, kept busy by event-loop threads (wrk-style)
             Thread.sleep(QUIET_MS);
-            served0 = cpuTicks(pid);
-            self0 = cpuTicks(ProcessHandle.current().pid());
+            before = ticks(pid);
             long[] counts = new long[2];
-            double loadTput = new FenceLoad(FenceKey.load(key), addr, "appliance-a", Duration.ofSeconds(10))
+            double loadTput = new FenceLoad(key, addr, "appliance-a", Duration.ofSeconds(10))
                     .run(16, LOAD_THREADS, Duration.ofSeconds(seconds), counts);
             if (counts[1] > 0) {
                 System.err.println("   " + name + " event-loop load: " + counts[1] + " failed requests");
             }
-            double loadServerCpu = (cpuTicks(pid) - served0) * 10_000.0 / Math.max(1, counts[0]);
-            double loadClientCpu = (cpuTicks(ProcessHandle.current().pid()) - self0) * 10_000.0 / Math.max(1, counts[0]);
+            double[] loadCpu = perRequest(pid, before, counts[0]);
             long[] mem = memory(pid);
             System.err.printf(Locale.ROOT, "   %s: startup %.0f ms, status %s, list %s, stock %s / %s, %.0f req/s "
                             + "(%.0f / %.0f us), event-loop load %.0f req/s (%.0f / %.0f us), RSS %d KiB%n",
-                    name, startupMs, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, serverCpu,
-                    clientCpu, loadTput, loadServerCpu, loadClientCpu, mem[0]);
-            return new Row(name, startupMs, status, list, stockStatus, stockList, tput, serverCpu, clientCpu, loadTput,
-                    loadServerCpu, loadClientCpu, mem[0], mem[1], (int) mem[2]);
+                    name, startupMs, status.cell(), list.cell(), stockStatus.cell(), stockList.cell(), tput, cpu[0], cpu[1],
+                    loadTput, loadCpu[0], loadCpu[1], mem[0]);
+            return new Row(name, startupMs, status, list, stockStatus, stockList, tput, cpu[0], cpu[1], loadTput,
+                    loadCpu[0], loadCpu[1], mem[0], mem[1], (int) mem[2]);
         }
 
         void stop() throws InterruptedException {
-            if (process == null) {
-                return;
+            if (process != null) {
+                process.close();
+                process = null;
             }
-            process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-            process = null;
         }
     }
 
@@ -247,6 +235,18 @@ public final class FenceDaemonBench {
         double ms = (System.nanoTime() - t) / 1e6;
         fails[slot] += rc == 0 ? 0 : 1;
         return ms;
+    }
+
+    /** CPU clock ticks (10 ms, from /proc/PID/stat) of the daemon and of this process, in that order. */
+    private static long[] ticks(long daemonPid) throws IOException {
+        return new long[] {cpuTicks(daemonPid), cpuTicks(ProcessHandle.current().pid())};
+    }
+
+    /** µs of CPU per request since {@code before} ({@link #ticks}): the daemon's, then this process's. */
+    private static double[] perRequest(long daemonPid, long[] before, long requests) throws IOException {
+        long[] now = ticks(daemonPid);
+        return new double[] {(now[0] - before[0]) * 10_000.0 / Math.max(1, requests),
+                (now[1] - before[1]) * 10_000.0 / Math.max(1, requests)};
     }
 
     private static long cpuTicks(long pid) throws IOException {
@@ -309,11 +309,8 @@ public final class FenceDaemonBench {
     }
 
     private static Stats stats(double[] ms, int fail) {
-        double[] s = ms.clone();
-        Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-        double p99 = s[Math.min(s.length - 1, (int) Math.ceil(s.length * 0.99) - 1)];
-        return new Stats(median, p99, s.length, fail);
+        double[] s = Percentiles.sorted(ms);
+        return new Stats(Percentiles.median(s), Percentiles.p99(s), s.length, fail);
     }
 
     private static void print(List<Row> rows, int samples, int stockSamples, int seconds) {

@@ -2,14 +2,16 @@ package dev.palisade.bench;
 
 import dev.palisade.drivers.testing.Commands;
 import dev.palisade.drivers.testing.IpmiSim;
+import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.supervisor.pair.PairLab;
+import dev.palisade.supervisor.vrrp.VrrpLan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The anchor for {@link PairBench}: real Heartbeat 3.0.6 (haresources: Filesystem on the same ext4 image, the
@@ -38,12 +40,10 @@ public final class HeartbeatPairBench {
         long lost = 0;
         long rows;
         try (PairLab lab = PairLab.createBare(dir)) {
-            PairLab.ip("-n", lab.obs, "addr", "add", "10.98.0.4/24", "dev", "eth0");
-            PairLab.ip("-n", lab.obs, "addr", "add", "10.98.0.5/24", "dev", "eth0");
+            VrrpLan.ip("-n", lab.obs, "addr", "add", "10.98.0.4/24", "dev", "eth0");
+            VrrpLan.ip("-n", lab.obs, "addr", "add", "10.98.0.5/24", "dev", "eth0");
             Path mnt = Files.createDirectories(dir.resolve("hbmnt"));
-            Path authkeys = dir.resolve("authkeys");
-            Files.writeString(authkeys, "auth 2\n2 sha1 " + Long.toHexString(System.nanoTime()) + "palisadebench\n");
-            Commands.run(5000, "chmod", "600", authkeys.toString());
+            String authkeys = "auth 2\n2 sha1 " + Long.toHexString(System.nanoTime()) + "palisadebench\n";
             for (int i = 0; i < 2; i++) {
                 Path d = node(dir, i, mnt, authkeys, keepalive, deadtime);
                 List<String> host = List.of("ip", "netns", "exec", lab.ns[i], "unshare", "--pid", "--fork",
@@ -82,7 +82,7 @@ public final class HeartbeatPairBench {
                 awaitRows(lab, 300, 60);
                 long cut = System.currentTimeMillis();
                 lab.power(active, "off");
-                long off = hostStopped(lab.bmc[active].hostLog());
+                long off = PairBench.hostStopped(lab.bmc[active].hostLog());
                 awaitRows(lab, 300, 120);
                 long[] gap = PairLab.largestGapAfter(lab.acknowledged(), cut);
                 takeover.add(gap[1] - off);
@@ -106,6 +106,9 @@ public final class HeartbeatPairBench {
             }
             lab.stopWriter();
             rows = lab.acknowledged().size();
+            for (int i = 0; i < 2; i++) {
+                Files.writeString(Path.of("/tmp/palisade-hbpairbench-" + NAMES[i] + ".bmc"), lab.bmc[i].hostLog());
+            }
         } finally {
             if (Files.exists(dir.resolve("writer.log"))) {
                 Files.copy(dir.resolve("writer.log"), Path.of("/tmp/palisade-hbpairbench-writer.log"),
@@ -122,13 +125,14 @@ public final class HeartbeatPairBench {
         takeover.sort(Long::compare);
         switchover.sort(Long::compare);
         System.out.printf("| Heartbeat 3.0.6, keepalive %s s / deadtime %s s (%d trials) | %d ms | %d ms | %d ms |%n",
-                keepalive, deadtime, trials, median(takeover), takeover.get(takeover.size() - 1), takeover.get(0));
+                keepalive, deadtime, trials, PairBench.median(takeover), takeover.get(takeover.size() - 1),
+                takeover.get(0));
         System.out.printf("| Heartbeat 3.0.6 switchover downtime (hb_standby) | %d ms | %d ms | %d ms |%n",
-                median(switchover), switchover.get(switchover.size() - 1), switchover.get(0));
+                PairBench.median(switchover), switchover.get(switchover.size() - 1), switchover.get(0));
         System.out.printf("%nHeartbeat: %d acknowledged rows, %d missing after a takeover or switchover.%n", rows, lost);
     }
 
-    private static Path node(Path dir, int i, Path mnt, Path authkeys, String keepalive, String deadtime)
+    private static Path node(Path dir, int i, Path mnt, String authkeys, String keepalive, String deadtime)
             throws Exception {
         Path d = dir.resolve("hb" + i);
         Files.createDirectories(d.resolve("log"));
@@ -156,8 +160,7 @@ public final class HeartbeatPairBench {
                 IpmiSim.PASSWORD, NAMES[i], NAMES[1 - i], "10.98.0." + (5 - i)));
         Files.writeString(d.resolve("etc/haresources"), "nodea Filesystem::" + dir.resolve("data.img") + "::" + mnt
                 + "::ext4::loop OCF::mysql::db IPaddr2::" + PairLab.VIP + "/24/eth0\n");
-        Files.copy(authkeys, d.resolve("etc/authkeys"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Commands.run(5000, "chmod", "600", d.resolve("etc/authkeys").toString());
+        Fixtures.write(d.resolve("etc/authkeys"), authkeys); // mode 0600, as Heartbeat demands
         Files.writeString(d.resolve("my.cnf"), """
                 [mysqld]
                 port = 3306
@@ -203,15 +206,10 @@ public final class HeartbeatPairBench {
     }
 
     private static long lost(PairLab lab, Path dir, int node) throws Exception {
-        TreeMap<Long, Long> acks = lab.acknowledged();
+        NavigableMap<Long, Long> acks = lab.acknowledged();
         Commands.Result r = inNode(lab, node, "/usr/bin/mariadb", "--no-defaults", "--socket=/run/mysqld/mysqld.sock",
                 "--user=root", "--batch", "--skip-column-names", "-e", "SELECT n FROM app.ledger");
-        Set<Long> rows = new java.util.HashSet<>();
-        for (String l : r.stdout().split("\n")) {
-            if (!l.isBlank()) {
-                rows.add(Long.parseLong(l.trim()));
-            }
-        }
+        Set<Long> rows = PairLab.rowNumbers(r.stdout());
         if (rows.isEmpty()) {
             throw new IllegalStateException("cannot read the rows on " + NAMES[node] + ": " + r);
         }
@@ -222,7 +220,7 @@ public final class HeartbeatPairBench {
     private static void awaitGapThenRows(PairLab lab, long from) throws Exception {
         if (!PairLab.await(Duration.ofSeconds(180), () -> {
             try {
-                TreeMap<Long, Long> acks = lab.acknowledged();
+                NavigableMap<Long, Long> acks = lab.acknowledged();
                 long[] gap = PairLab.largestGapAfter(acks, from);
                 return gap[1] - gap[0] >= 200 && acks.values().stream().filter(t -> t >= gap[1]).count() >= 300;
             } catch (java.io.IOException e) {
@@ -235,9 +233,6 @@ public final class HeartbeatPairBench {
 
     private static void awaitRows(PairLab lab, int more, int seconds) throws Exception {
         int base = lab.acknowledged().size();
-        for (int i = 0; i < 2 && lab.bmc[i] != null; i++) {
-            Files.writeString(Path.of("/tmp/palisade-hbpairbench-" + NAMES[i] + ".bmc"), lab.bmc[i].hostLog());
-        }
         if (!PairLab.await(Duration.ofSeconds(seconds), () -> {
             try {
                 return lab.acknowledged().size() >= base + more;
@@ -253,12 +248,4 @@ public final class HeartbeatPairBench {
         }
     }
 
-    private static long hostStopped(String hostLog) {
-        return PairBench.hostStopped(hostLog);
-    }
-
-    private static long median(List<Long> sorted) {
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 }

@@ -136,7 +136,7 @@ public final class IpmiBench {
             }
         }
         Arrays.sort(ms);
-        return new Stats(ms[n / 2], ms[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], n, failures);
+        return new Stats(ms[n / 2], Percentiles.p99(ms), n, failures);
     }
 
     private static List<String> concat(List<String> a, String b) {

@@ -10,9 +10,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -102,7 +102,7 @@ public final class PairBench {
     }
 
     private static long lost(PairLab lab, int node) throws Exception {
-        TreeMap<Long, Long> acks = lab.acknowledged();
+        NavigableMap<Long, Long> acks = lab.acknowledged();
         Set<Long> rows = lab.rowsOn(node);
         return acks.keySet().stream().filter(n -> !rows.contains(n)).count();
     }
@@ -139,7 +139,7 @@ public final class PairBench {
     }
 
 
-    private static long median(List<Long> sorted) {
+    static long median(List<Long> sorted) {
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }

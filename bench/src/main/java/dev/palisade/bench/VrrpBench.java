@@ -4,7 +4,6 @@ import dev.palisade.drivers.net.ArpProbe;
 import dev.palisade.supervisor.vrrp.VrrpLan;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -79,15 +78,12 @@ public final class VrrpBench {
     }
 
     private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return Percentiles.median(Percentiles.sorted(v));
     }
 
     private static String cell(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        double p99 = s[Math.min(s.length - 1, (int) Math.ceil(s.length * 0.99) - 1)];
-        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f", median(v), p99, s[s.length - 1]);
+        double[] s = Percentiles.sorted(v);
+        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f", Percentiles.median(s), Percentiles.p99(s),
+                s[s.length - 1]);
     }
 }
