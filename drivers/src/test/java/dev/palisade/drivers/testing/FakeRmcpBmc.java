@@ -278,8 +278,8 @@ public final class FakeRmcpBmc implements AutoCloseable {
             return;
         }
         if (p[1] != 0) {
+            sessions.remove(s.sidc); // before the count a test waits on, so it never sees the session still open
             rakp3Errors.incrementAndGet();
-            sessions.remove(s.sidc);
             return;
         }
         if (!Arrays.equals(Arrays.copyOfRange(p, 8, p.length), s.keys.rakp3Hmac(s.rc, leBytes(s.sidm), s.role, s.user))) {
