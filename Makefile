@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
-PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod
 
-.PHONY: all build deps test run bench clean
+.PHONY: all build deps test run bench soak mutants clean
 
 all: build
 
@@ -31,6 +31,14 @@ bench: deps build
 	bash bench/ipmi-bench.sh
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
+
+# longer than make test: a million simulated schedules, every Jazzer target in fuzz mode, the false-death soak
+soak: deps build
+	bash scripts/soak.sh
+
+# each defect of the safety review re-introduced as a mutant: the default simulation run must catch every one
+mutants: deps build
+	bash scripts/mutants.sh
 
 clean:
 	$(MVN) clean

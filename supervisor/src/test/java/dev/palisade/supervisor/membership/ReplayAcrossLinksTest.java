@@ -29,13 +29,14 @@ class ReplayAcrossLinksTest {
         int p1 = Fixtures.freePort();
         int p2 = Fixtures.freePort();
         Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
-                supervisor { node = "pf1"; peer = "pf2"; keepalive = "100ms"; deadtime = "500ms"; initdead = "10s"; }
+                supervisor { node = "pf1"; peer = "pf2"; keepalive = "100ms"; deadtime = "500ms"; initdead = "10s";
+                             state_dir = "%s"; }
                 auth { key_file = "%s"; }
                 links {
                   udp { peer = "127.0.0.2"; bind = "127.0.0.1"; port = "%d"; }
                   udp { peer = "127.0.0.2"; bind = "127.0.0.1"; port = "%d"; }
                 }
-                """.formatted(key, p1, p2));
+                """.formatted(dir.resolve("state"), key, p1, p2));
         AtomicLong deadAt = new AtomicLong();
         HeartbeatFrame.Key k = new HeartbeatFrame.Key(FenceKey.load(key).bytes());
         try (Membership m = new Membership(SupervisorConfig.load(conf), FenceKey.load(key), e -> {

@@ -150,7 +150,7 @@ public final class PairLab implements AutoCloseable {
                   node = "%s"; peer = "%s";
                   keepalive = "%s"; deadtime = "%s"; warntime = "%s"; initdead = "%s";
                   auto_failback = "off";
-                  control_socket = "%s";
+                  control_socket = "%s"; state_dir = "%s";
                   monitor_interval = "1s";
                 }
                 auth { key_file = "%s"; }
@@ -179,7 +179,8 @@ public final class PairLab implements AutoCloseable {
                              advert_int = "%s"; vip = "%s/24"; garp_repeat = "3"; }
                 }
                 """.formatted(NODES[i], NODES[peer], timing.keepalive(), timing.deadtime(), timing.warntime(),
-                timing.initdead(), node.resolve("control.sock"), key, dir.resolve(i == 0 ? "ttyA" : "ttyB"), peer + 1,
+                timing.initdead(), node.resolve("control.sock"), node.resolve("state"), key,
+                dir.resolve(i == 0 ? "ttyA" : "ttyB"), peer + 1,
                 home, dir.resolve("data.img"), node.resolve("mnt"), node.resolve("mnt/mysql"),
                 node.resolve("run/mysqld.sock"), NODES[peer], peer == 0 ? timing.raceDelay() : "0s", 6231 + peer, IpmiSim.USER,
                 IpmiSim.PASSWORD, timing.advert(), VIP);
