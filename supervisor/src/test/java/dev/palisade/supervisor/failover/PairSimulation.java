@@ -326,11 +326,23 @@ final class PairSimulation {
         }
 
         private NodeStatus.Transition lastTraced;
+        private String lastFence;
+        /** When this node's fence device last read OFF for a peer that was running (a device that reached no target). */
+        long offReadWhileOnAt = Long.MIN_VALUE / 2;
 
-        /** Copies the node's new transitions into the trace. */
+        /** Copies the node's new transitions into the trace; a fence that counts must have cut the power. */
         private void traceTransitions() {
             if (node == null) {
                 return;
+            }
+            String fence = node.status().fencing().last();
+            if (fence != null && !fence.equals(lastFence)) {
+                lastFence = fence;
+                log("node " + id + ": fence " + fence);
+                if (fence.contains(" fenced: power verified off") && now - offReadWhileOnAt <= fenceMillis(fence) + 1) {
+                    fail("node " + id + "'s fence counted (" + fence + ") on a device that read OFF while node "
+                            + (1 - id) + " ran (it reached no target)");
+                }
             }
             List<NodeStatus.Transition> ts = node.status().transitions();
             int from = lastTraced == null ? 0 : ts.lastIndexOf(lastTraced) + 1;
@@ -738,6 +750,9 @@ final class PairSimulation {
         public Power status() throws IOException {
             trouble("status");
             if (owner.device == DeviceMode.WRONG_TARGET) {
+                if (target().powered) {
+                    owner.offReadWhileOnAt = now;
+                }
                 return Power.OFF; // the stock protocol's answer for a domain it does not know
             }
             return target().powered ? Power.ON : Power.OFF;
@@ -767,6 +782,12 @@ final class PairSimulation {
         public void on() throws IOException {
             trouble("on");
         }
+    }
+
+    /** The duration a fence outcome's summary states ("... in 247 ms"). */
+    private static long fenceMillis(String summary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" in (\\d+) ms").matcher(summary);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     /** Whether {@code n} now hears {@code t} alive in a state that does not ask for a fence. */
@@ -1009,7 +1030,7 @@ final class PairSimulation {
                     log("node " + n.id + " stalls for " + p + " ms");
                 }
             }
-            case 12 -> { // a fence device goes wrong for a while; sometimes during a partition
+            case 12 -> { // a fence device goes wrong for a while; sometimes during a partition, the peer's failing
                 n.device = DeviceMode.values()[1 + rnd.nextInt(3)];
                 if (n.device == DeviceMode.WRONG_TARGET && n.reliableDevice) {
                     // a BMC that reads its own chassis cannot be told from the right one by what it answers
@@ -1017,6 +1038,12 @@ final class PairSimulation {
                 }
                 log("node " + n.id + "'s fence device: " + n.device);
                 later(1000 + rnd.nextInt(5000), () -> n.device = DeviceMode.OK);
+                if (rnd.nextBoolean()) {
+                    SimNode p = n.peer();
+                    p.device = DeviceMode.FAILING;
+                    log("node " + p.id + "'s fence device: FAILING");
+                    later(1500 + rnd.nextInt(4000), () -> p.device = DeviceMode.OK);
+                }
                 if (rnd.nextBoolean()) {
                     later(rnd.nextInt(500), () -> {
                         linkUp[0] = linkUp[1] = false;
