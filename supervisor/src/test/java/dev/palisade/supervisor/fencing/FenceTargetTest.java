@@ -85,4 +85,22 @@ class FenceTargetTest {
         assertTrue(o.fenced(), o.steps().toString());
         assertEquals(FenceDevice.Power.OFF, p.levels().get(0).devices().get(0).status());
     }
+
+    @Test
+    void theDoctorSaysWhichConfiguredDomainTheGatewayDoesNotList() throws Exception {
+        Path conf = Fixtures.write(dir.resolve("doctor.conf"), """
+                fencing {
+                  node { name = "pf2";
+                    level { device { type = "fence_virt"; address = "127.0.0.1"; port = "%1$d"; key_file = "%2$s"; domain = "appliance-x"; } }
+                    level { device { type = "fence_virt"; address = "127.0.0.1"; port = "%1$d"; key_file = "%2$s"; domain = "appliance-b"; } }
+                  }
+                }
+                """.formatted(hardened, key));
+        var checks = dev.palisade.supervisor.config.Doctor.fenceVirtDomains(FencingConfig.from(ConfigParser.parse(conf)));
+        assertEquals(2, checks.size(), checks.toString());
+        assertFalse(checks.get(0).ok());
+        assertTrue(checks.get(0).what().contains("'appliance-x' is NOT in the gateway's list")
+                && checks.get(0).what().contains("appliance-b"), checks.get(0).what());
+        assertTrue(checks.get(1).ok(), checks.get(1).what());
+    }
 }
