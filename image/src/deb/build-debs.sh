@@ -41,6 +41,18 @@ rm -rf "$runtime"
 # (their content is in each package's copyright file)
 rm -f "$runtime/bin/keytool" "$runtime/lib/jrt-fs.jar"
 rm -rf "$runtime/legal"
+# Debian's JDK keeps symbol tables (Debian policy 10.1 wants them stripped): strip as dh_strip does
+strip_elf() {
+    local f
+    for f in "$@"; do
+        case $f in
+            *.so) strip --remove-section=.comment --remove-section=.note --strip-unneeded "$f" ;;
+            *) strip --remove-section=.comment --remove-section=.note "$f" ;;
+        esac
+    done
+}
+chmod u+w -R "$runtime"
+strip_elf $(find "$runtime" -type f \( -name '*.so' -o -path '*/bin/*' -o -name jspawnhelper -o -name jexec \))
 
 # gz: maximal compression, no name or time stamp (man pages and changelogs, Debian policy 12.3)
 gz() { gzip -9nc "$1" > "$2"; }
@@ -58,6 +70,9 @@ stage() {
     # JNA's native part, loaded from here (jna.boot.library.path) instead of unpacked into /tmp at every start
     mkdir -p "$root$lib/native"
     unzip -p "$jar" com/sun/jna/linux-x86-64/libjnidispatch.so > "$root$lib/native/libjnidispatch.so"
+    strip_elf "$root$lib/native/libjnidispatch.so"
+    mkdir -p "$root/usr/share/lintian/overrides"
+    sed "s|@LIB@|${lib#/}|g" "$src/common/lintian-overrides" > "$root/usr/share/lintian/overrides/$pkg"
     install -m 0755 "$src/common/share-classes" "$root$lib/share-classes"
     install -m 0644 "$src/common/daemon.jvm" "$src/common/client.jvm" "$root$lib/"
     mkdir -p "$root$lib/bin"
