@@ -83,6 +83,9 @@ class PackageInstallIT {
                 continue;
             }
             PosixFileAttributes a = attributes(f);
+            if (a.isSymbolicLink()) {
+                continue; // /lib -> usr/lib on a merged /usr: a link's own mode means nothing
+            }
             assertEquals("root", a.owner().getName(), f);
             assertFalse(PosixFilePermissions.toString(a.permissions()).charAt(7) == 'w', "world-writable: " + f);
         }

@@ -44,7 +44,7 @@ final class UnitRun implements AutoCloseable {
         pb.environment().put("JOURNAL_STREAM", "0:0");
         watchdog().ifPresent(ms -> pb.environment().put("WATCHDOG_USEC", String.valueOf(ms * 1000)));
         stderr = dir.resolve("stderr");
-        pb.redirectError(stderr).redirectOutput(dir.resolve("stdout"))
+        pb.redirectError(stderr.toFile()).redirectOutput(dir.resolve("stdout").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         process = pb.start();
     }
