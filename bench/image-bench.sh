@@ -7,7 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"
 TRIALS=${TRIALS:-10}
-version=$(cd "$top" && mvn -B -q -o help:evaluate -Dexpression=project.version -DforceStdout 2>/dev/null || echo 0.1.0-SNAPSHOT)
+# the project's version: the first <version> of the parent POM
+version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$top/pom.xml" | head -1)
 debversion=${version/-/\~}
 app=$top/image/target/palisade_${debversion}_amd64.deb
 gw=$top/image/target/palisade-fence-gateway_${debversion}_amd64.deb
