@@ -184,7 +184,8 @@ public final class ImageBench {
             p.destroyForcibly();
             throw new IllegalStateException("timed out: " + cmd);
         }
-        if (p.exitValue() != 0) {
+        // fence_palisade -o status exits 2 for a machine that is off (the supervisor fenced it): an answer too
+        if (p.exitValue() != 0 && !(p.exitValue() == 2 && cmd.contains("status") && cmd.contains("-T"))) {
             throw new IllegalStateException("exit " + p.exitValue() + ": " + cmd);
         }
     }
