@@ -42,5 +42,6 @@ size() { du -k "$1" | cut -f1; }
     echo "Sizes: palisade .deb $(size "$app") KiB, palisade-fence-gateway .deb $(size "$gw") KiB; installed"
     echo "$(dpkg-deb -f "$app" Installed-Size) KiB and $(dpkg-deb -f "$gw" Installed-Size) KiB (each with its runtime of"
     echo "$(du -sk "$W/root/usr/lib/palisade/runtime" | cut -f1) KiB); AppCDS archives made at installation:"
-    echo "$(size "$W/root/usr/lib/palisade/classes.jsa") KiB and $(size "$W/root/usr/lib/palisade/fence-gateway/classes.jsa") KiB."
+    echo "$(size "$W/root/usr/lib/palisade/classes.jsa") KiB and $(size "$W/root/usr/lib/palisade/fence-gateway/classes.jsa") KiB for the"
+    echo "daemons, $(size "$W/root/usr/lib/palisade/client.jsa") KiB and $(size "$W/root/usr/lib/palisade/fence-gateway/client.jsa") KiB for the client commands."
 } | tee -a "$top/bench/RESULTS.md"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Writes the class lists of the two packages' class-data sharing archives (palisade.classlist,
-# palisade-fence-gateway.classlist beside this script): the classes each product loads while it starts,
+# Writes the class lists of the two packages' class-data sharing archives (PACKAGE.classlist for the
+# daemons, PACKAGE-client.classlist for the client commands, beside this script): the classes each product loads while it starts,
 # answers `palisade ctl status`, serves `fence_palisade -o status`, and stops. Everything runs on loopback
 # with the libvirt test driver. Run it (`make classlist`) after a change that renames or adds many classes,
 # and commit the lists: the package build uses them as they are, so that it gives the same bytes every time.
@@ -79,7 +79,12 @@ merge() { # merge OUT LISTS...: every class once, in the order first loaded
     { echo "# Written by image/src/cds/train.sh: classes archived by share-classes at installation"
       cat "${@:2}" | grep -v '^#' | awk '!seen[$0]++'; } > "$1"
 }
+# the daemons' archive holds everything; the client commands get a small one of their own (a third of the
+# size: less to map and relocate at every start of `palisade ctl` or `fence_palisade`)
 merge "$here/palisade.classlist" "$work/sup.list" "$work/ctl.list" "$work/agent.list" "$work/check.list"
+merge "$here/palisade-client.classlist" "$work/ctl.list" "$work/agent.list" "$work/check.list"
 merge "$here/palisade-fence-gateway.classlist" "$work/gw-daemon.list" "$work/gw-agent-status.list" \
     "$work/gw-agent-list.list" "$work/gw-version.list"
+merge "$here/palisade-fence-gateway-client.classlist" "$work/gw-agent-status.list" "$work/gw-agent-list.list" \
+    "$work/gw-version.list"
 wc -l "$here"/*.classlist

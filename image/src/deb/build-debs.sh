@@ -67,6 +67,7 @@ stage() {
     cp -a "$runtime" "$root$lib/runtime"
     cp "$jar" "$root$lib/$(basename "$jar")"
     cp "$src/../cds/$pkg.classlist" "$root$lib/classes.list"
+    cp "$src/../cds/$pkg-client.classlist" "$root$lib/client.list"
     # JNA's native part, loaded from here (jna.boot.library.path) instead of unpacked into /tmp at every start
     mkdir -p "$root$lib/native"
     unzip -p "$jar" com/sun/jna/linux-x86-64/libjnidispatch.so > "$root$lib/native/libjnidispatch.so"

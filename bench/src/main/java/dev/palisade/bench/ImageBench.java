@@ -130,15 +130,15 @@ public final class ImageBench {
     private void clients(StringBuilder out, int trials, Path sock) throws Exception {
         String fence = "-T 127.0.0.1 -p " + gatewayPort + " -k " + fenceKey + " -o status -H test";
         Map<String, List<String>> v = new LinkedHashMap<>();
-        v.put("ctl status: packaged launcher (jlink, AppCDS, client.jvm: C1 only, SerialGC, no perf data)",
+        v.put("ctl status: packaged launcher (jlink, client AppCDS archive, client.jvm: C1 only, SerialGC, no perf data)",
                 cmd(root.resolve("usr/sbin/palisade").toString(), "ctl", "-s", sock.toString(), "status"));
-        v.put("ctl status: same without the AppCDS archive (jlink runtime has no other)",
+        v.put("ctl status: same without an AppCDS archive (the jlink runtime has no other)",
                 cmd(lib.resolve("runtime/bin/java").toString(), "@" + lib.resolve("client.jvm"),
                         "-Djna.boot.library.path=" + lib.resolve("native"), "-jar", lib.resolve("palisade.jar").toString(),
                         "ctl", "-s", sock.toString(), "status"));
         v.put("ctl status: packaged with C2 too (no -XX:TieredStopAtLevel=1)",
                 cmd(lib.resolve("runtime/bin/java").toString(), "@" + lib.resolve("client.jvm"),
-                        "-XX:TieredStopAtLevel=4", "-XX:SharedArchiveFile=" + lib.resolve("classes.jsa"),
+                        "-XX:TieredStopAtLevel=4", "-XX:SharedArchiveFile=" + lib.resolve("client.jsa"),
                         "-jar", lib.resolve("palisade.jar").toString(), "ctl", "-s", sock.toString(), "status"));
         v.put("ctl status: today's jar, system JDK (its default CDS)", todayJava("-jar", jar.toString(), "ctl", "-s",
                 sock.toString(), "status"));

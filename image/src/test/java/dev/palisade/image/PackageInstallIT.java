@@ -92,6 +92,8 @@ class PackageInstallIT {
         // share-classes ran at installation: the class-data sharing archives are there
         assertMode("/usr/lib/palisade/classes.jsa", "rw-r--r--");
         assertMode("/usr/lib/palisade/fence-gateway/classes.jsa", "rw-r--r--");
+        assertMode("/usr/lib/palisade/client.jsa", "rw-r--r--");
+        assertMode("/usr/lib/palisade/fence-gateway/client.jsa", "rw-r--r--");
     }
 
     @Test
@@ -129,11 +131,13 @@ class PackageInstallIT {
             assertEquals(0, r.exit(), page + ": " + r);
         }
         assertTrue(Files.exists(Path.of("/usr/share/bash-completion/completions/fence_palisade")));
-        // the check the JVM makes of the archive: it is used, not silently ignored
-        Commands.Result r = Debs.run(60_000, "/usr/lib/palisade/runtime/bin/java", "-Xshare:on",
-                "-XX:SharedArchiveFile=/usr/lib/palisade/classes.jsa", "-XX:+UseSerialGC",
-                "-jar", "/usr/lib/palisade/palisade.jar", "version");
-        assertEquals(0, r.exit(), "the class-data sharing archive does not map: " + r);
+        // the check the JVM makes of the archives: they are used, not silently ignored
+        for (String archive : List.of("classes.jsa", "client.jsa")) {
+            Commands.Result r = Debs.run(60_000, "/usr/lib/palisade/runtime/bin/java", "-Xshare:on",
+                    "-XX:SharedArchiveFile=/usr/lib/palisade/" + archive, "-XX:+UseSerialGC",
+                    "-jar", "/usr/lib/palisade/palisade.jar", "version");
+            assertEquals(0, r.exit(), archive + " does not map: " + r);
+        }
     }
 
     @Test
