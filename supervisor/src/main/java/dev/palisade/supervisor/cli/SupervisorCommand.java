@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.cli;
 
+import dev.palisade.drivers.platform.ServiceNotifier;
 import dev.palisade.fence.ExitCode;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.node.ControlSocket;
@@ -48,7 +49,10 @@ public final class SupervisorCommand {
                 control.close();
                 return ExitCode.SYSTEM;
             }
+            ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
+            notifier.ready(node.status().lines().findFirst().orElse("started"));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                notifier.stopping("stopping (resources first when this node runs them)");
                 Logger.info("supervisor: stopping (resources first when this node runs them)");
                 node.shutdown(config.deadtime().toMillis() * 20 + 60_000);
                 control.close();
