@@ -29,7 +29,18 @@ public final class SupervisorCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return DaemonOptions.run("supervisor", args, err, (config, key) -> {
             Logger.info("supervisor: {}", dev.palisade.drivers.platform.Realtime.lockMemory());
-            SupervisorNode node = new SupervisorNode(config, key);
+            ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
+            dev.palisade.drivers.platform.HardwareWatchdog watchdog = null;
+            if (config.hardwareWatchdog() != null) {
+                try {
+                    watchdog = dev.palisade.drivers.platform.HardwareWatchdog.open(config.hardwareWatchdog(),
+                            config.hardwareWatchdogTimeout());
+                } catch (IOException e) {
+                    Logger.error("hardware watchdog {}: {}", config.hardwareWatchdog(), e.getMessage());
+                    return ExitCode.SYSTEM;
+                }
+            }
+            SupervisorNode node = new SupervisorNode(config, key, null, notifier, watchdog);
             CountDownLatch stopped = new CountDownLatch(1);
             // the control socket first: it is also the lock that keeps a second supervisor from touching the group
             ControlSocket control;
@@ -49,8 +60,6 @@ public final class SupervisorCommand {
                 control.close();
                 return ExitCode.SYSTEM;
             }
-            ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
-            notifier.ready(node.status().lines().findFirst().orElse("started"));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 notifier.stopping("stopping (resources first when this node runs them)");
                 Logger.info("supervisor: stopping (resources first when this node runs them)");

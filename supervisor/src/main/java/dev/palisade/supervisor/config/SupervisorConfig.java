@@ -31,6 +31,8 @@ public record SupervisorConfig(
         boolean autoFailback,
         Path controlSocket,
         Path stateDir,
+        Path hardwareWatchdog,
+        Duration hardwareWatchdogTimeout,
         Duration monitorInterval,
         int migrationThreshold,
         Duration failureTimeout,
@@ -83,7 +85,7 @@ public record SupervisorConfig(
     private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
             "initdead", "auto_failback", "control_socket", "state_dir", "monitor_interval", "migration_threshold",
-            "failure_timeout");
+            "failure_timeout", "hardware_watchdog", "hardware_watchdog_timeout");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
     private static final Set<String> UDP_KEYS = Set.of("interface", "peer", "group", "broadcast", "port", "bind");
 
@@ -145,6 +147,12 @@ public record SupervisorConfig(
         }
         Path control = Path.of(sup.string("control_socket", DEFAULT_CONTROL_SOCKET));
         Path stateDir = Path.of(sup.string("state_dir", DEFAULT_STATE_DIR));
+        String watchdog = sup.string("hardware_watchdog", null);
+        Duration watchdogTimeout = duration(sup, "hardware_watchdog_timeout", Duration.ofSeconds(10));
+        if (watchdogTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException(sup.positionOf("hardware_watchdog_timeout"), "hardware_watchdog_timeout "
+                    + Durations.format(watchdogTimeout) + " is under a second", "use whole seconds, e.g. \"10s\"");
+        }
         Duration monitorInterval = duration(sup, "monitor_interval", Duration.ofSeconds(2));
         int migrationThreshold = sup.integer("migration_threshold", 2, 1, 1000);
         Duration failureTimeout = duration(sup, "failure_timeout", Duration.ofMinutes(10));
@@ -223,7 +231,8 @@ public record SupervisorConfig(
         }
         Secrets.checkInline(file, root);
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, control,
-                stateDir, monitorInterval, migrationThreshold, failureTimeout, key,
+                stateDir, watchdog == null ? null : Path.of(watchdog), watchdogTimeout, monitorInterval,
+                migrationThreshold, failureTimeout, key,
                 List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp);
     }
 
@@ -285,6 +294,10 @@ public record SupervisorConfig(
         sb.append("\tauto_failback = \"").append(autoFailback ? "on" : "off").append("\";\n");
         sb.append("\tcontrol_socket = \"").append(controlSocket).append("\";\n");
         sb.append("\tstate_dir = \"").append(stateDir).append("\";\n");
+        if (hardwareWatchdog != null) {
+            sb.append("\thardware_watchdog = \"").append(hardwareWatchdog).append("\";\n");
+        }
+        sb.append("\thardware_watchdog_timeout = \"").append(Durations.format(hardwareWatchdogTimeout)).append("\";\n");
         sb.append("\tmonitor_interval = \"").append(Durations.format(monitorInterval)).append("\";\n");
         sb.append("\tmigration_threshold = \"").append(migrationThreshold).append("\";\n");
         sb.append("\tfailure_timeout = \"").append(Durations.format(failureTimeout)).append("\";\n");

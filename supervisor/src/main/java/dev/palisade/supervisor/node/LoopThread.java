@@ -20,6 +20,8 @@ public final class LoopThread implements Scheduler, AutoCloseable {
     private final AtomicLong turns = new AtomicLong();
     private final FatalHandler fatal;
     private final Thread thread;
+    /** Runs on the loop after every turn: the service watchdog's keepalive proves the loop turns. */
+    private volatile Runnable onTurn = () -> { };
     private volatile boolean closed;
 
     private final class Task implements Delayed, Timer {
@@ -63,6 +65,11 @@ public final class LoopThread implements Scheduler, AutoCloseable {
         thread.start();
     }
 
+    /** {@code r} runs on the loop thread after every turn (a task, or an idle wake-up at least every 200 ms). */
+    public void onTurn(Runnable r) {
+        this.onTurn = r;
+    }
+
     public Thread thread() {
         return thread;
     }
@@ -88,11 +95,11 @@ public final class LoopThread implements Scheduler, AutoCloseable {
                 continue;
             }
             turns.incrementAndGet();
-            if (t == null || t.cancelled || closed) {
-                continue;
-            }
             try {
-                t.work.run();
+                if (t != null && !t.cancelled && !closed) {
+                    t.work.run();
+                }
+                onTurn.run();
             } catch (Throwable e) {
                 closed = true;
                 fatal.die(thread.getName(), e);

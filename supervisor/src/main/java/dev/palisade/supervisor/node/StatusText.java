@@ -15,6 +15,15 @@ public final class StatusText {
         return TIME.format(Instant.ofEpochMilli(millis));
     }
 
+    /** The one line a service manager shows ({@code systemctl status}): {@code ACTIVE, peer STANDBY, 2/2 links}. */
+    public static String line(NodeStatus s) {
+        NodeStatus.Peer p = s.peer();
+        long up = s.links().stream().filter(l -> l.up()).count();
+        return s.state() + (s.blocked() != null ? " (waiting for data)" : "") + ", peer "
+                + (p.heardNow() ? (p.said() == null ? "UNKNOWN" : p.said().toString()) : "not heard") + ", " + up + "/"
+                + s.links().size() + " links";
+    }
+
     public static String render(NodeStatus s, long nowMillis) {
         StringBuilder sb = new StringBuilder();
         long late = Math.max(0, nowMillis - s.atMillis());

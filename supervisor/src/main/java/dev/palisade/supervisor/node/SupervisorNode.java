@@ -1,5 +1,7 @@
 package dev.palisade.supervisor.node;
 
+import dev.palisade.drivers.platform.HardwareWatchdog;
+import dev.palisade.drivers.platform.ServiceNotifier;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.config.VrrpConfig;
@@ -39,6 +41,10 @@ public final class SupervisorNode implements AutoCloseable {
     private final SupervisorConfig config;
     private final FenceKey key;
     private final FatalHandler fatal;
+    private final ServiceNotifier notifier;
+    private final HardwareWatchdog hardwareWatchdog;
+    private boolean ready;
+    private long extendedAt;
     private final Map<String, VrrpInstance> vrrp = new LinkedHashMap<>();
     private final List<Resource> resources = new ArrayList<>();
     private LoopThread loop;
@@ -47,17 +53,60 @@ public final class SupervisorNode implements AutoCloseable {
     private volatile Membership membership;
     private volatile NodeLoop node;
     private volatile boolean closed;
+    private volatile boolean stopping;
 
-    /** A supervisor whose dying threads halt the process (production). */
+    /** A supervisor whose dying threads halt the process (production), without a service manager. */
     public SupervisorNode(SupervisorConfig config, FenceKey key) {
-        this(config, key, null);
+        this(config, key, null, ServiceNotifier.NONE, null);
     }
 
     /** With {@code fatal} in place of halting the process (tests); null for production. */
     public SupervisorNode(SupervisorConfig config, FenceKey key, FatalHandler fatal) {
+        this(config, key, fatal, ServiceNotifier.NONE, null);
+    }
+
+    /**
+     * Production: {@code notifier} tells systemd (READY=1 once the first state is decided, STATUS= on every change,
+     * WATCHDOG=1 from the node loop itself, EXTEND_TIMEOUT_USEC= while a start or stop of the group runs during
+     * start-up or shutdown); {@code hardwareWatchdog} (or null) is kicked from the loop too.
+     */
+    public SupervisorNode(SupervisorConfig config, FenceKey key, FatalHandler fatal, ServiceNotifier notifier,
+                          HardwareWatchdog hardwareWatchdog) {
         this.config = config;
         this.key = key;
         this.fatal = fatal != null ? fatal : this::halt;
+        this.notifier = notifier;
+        this.hardwareWatchdog = hardwareWatchdog;
+    }
+
+    /**
+     * After every turn of the loop, on the loop: the keepalives that prove it turns (a hung or dead loop stops
+     * them, and systemd restarts the service while the peer fences this node), readiness once the node has left
+     * INITDEAD, the status line, and more time for systemd while the group starts or stops during start-up or
+     * shutdown (a MariaDB recovery can outlast TimeoutStartSec).
+     */
+    private void turned() {
+        notifier.watchdog();
+        if (hardwareWatchdog != null) {
+            hardwareWatchdog.kick();
+        }
+        NodeLoop n = node;
+        if (n == null || membership == null) {
+            return;
+        }
+        NodeStatus s = n.status();
+        String line = StatusText.line(s);
+        if (!ready && s.state() != State.INITDEAD) {
+            ready = true;
+            notifier.ready(line);
+        }
+        notifier.status(line);
+        boolean busy = s.state() == State.STARTING || s.state() == State.RELEASING || s.state() == State.RECOVERING;
+        long now = System.nanoTime();
+        if (busy && (!ready || stopping) && now - extendedAt > 10_000_000_000L) {
+            extendedAt = now;
+            notifier.extendTimeout(java.time.Duration.ofSeconds(30));
+        }
     }
 
     private void halt(String where, Throwable cause) {
@@ -85,6 +134,7 @@ public final class SupervisorNode implements AutoCloseable {
             fatal.die(where, e);
         };
         loop = new LoopThread("supervisor-loop", dying);
+        loop.onTurn(this::turned);
         fenceLane = new ThreadLane("supervisor-fence", loop, dying);
         resourceLane = new ThreadLane("supervisor-resources", loop, dying);
         List<String> vipInstances = config.groups().isEmpty() ? List.of() : config.groups().get(0).vipInstances();
@@ -285,6 +335,7 @@ public final class SupervisorNode implements AutoCloseable {
      */
     public void shutdown(long maxWaitMillis) {
         NodeLoop n = node;
+        stopping = true;
         if (n != null && membership != null && !closed) {
             command("standby");
             long deadline = System.nanoTime() + maxWaitMillis * 1_000_000;
@@ -318,6 +369,9 @@ public final class SupervisorNode implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (hardwareWatchdog != null) {
+            hardwareWatchdog.close(); // the magic close: an orderly stop disarms it
+        }
         if (membership != null) {
             membership.close();
         }
