@@ -63,6 +63,7 @@ for p in "${STARTED[@]:1:2}"; do kill "$p" 2>/dev/null; done   # the two members
 sleep 2
 deaths=$(cat "$W/a.log" "$W/b.log" | grep -c "peer pf[12] dead")
 stalls=$(cat "$W/a.log" "$W/b.log" | grep -c "membership: stalled")
+stalled=$(cat "$W/a.log" "$W/b.log" | grep -o "not scheduled for [0-9]* ms" | sed 's/not scheduled for //' | tr '\n' ' ')
 worst=$(cat "$W/a.log" "$W/b.log" | grep "frame gaps on" | sed 's/.*max=\([0-9.]*\) ms.*/\1/' | sort -g | tail -1)
 rt=$(grep -ho "heartbeat sender on .*" "$W/a.log" | head -1)
 {
@@ -76,9 +77,9 @@ rt=$(grep -ho "heartbeat sender on .*" "$W/a.log" | head -1)
     echo "256 MiB in a loop for the whole run. The heartbeat threads ran on: ${rt:-unknown}."
     echo
     echo "- false \"peer dead\" events: **$deaths**"
-    echo "- stalls detected (\"not scheduled for\" >= 250 ms): $stalls"
+    echo "- stalls detected (the heartbeat thread not scheduled for >= 250 ms; no death declared on those ticks): $stalls ${stalled:+($stalled)}"
     echo "- worst gap between frames on any link: **${worst:-?} ms** (deadtime 500 ms)"
-    echo "- frame gaps per link at the end (each node's view):"
-    cat "$W/a.log" "$W/b.log" | grep "frame gaps on" | tail -4 | sed 's/.*frame gaps on /  - /'
+    echo "- frame gaps per link over the whole run (each node's view of the other's frames):"
+    for f in a b; do grep "frame gaps on" "$W/$f.log" | tail -2 | sed "s/.*frame gaps on /  - at pf$([ $f = a ] && echo 1 || echo 2): /"; done
 } | tee -a "$top/bench/RESULTS.md"
 [ "$deaths" = 0 ]
