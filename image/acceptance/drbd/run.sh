@@ -45,6 +45,28 @@ built=$(date +%s)
 run=$(mktemp -d /tmp/palisade-acceptance.XXXXXX)
 ns=palisade-acc-$$
 harness=
+appended=
+finished=
+append_results() {
+    [ -z "$appended" ] && [ -f "$run/results.md" ] || return 0
+    appended=1
+    finished=${finished:-$(date +%s)}
+    {
+        echo
+        echo "## Acceptance: two QEMU appliances with real DRBD — $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo
+        echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
+             "$(qemu-system-x86_64 --version | head -1) (TCG); guest kernel $(basename "$(dirname "$KERNEL")" | sed 's/^kernel-//') with DRBD $(modinfo -F version "$(dirname "$KERNEL")"/modules/lib/modules/*/kernel/drivers/block/drbd/drbd.ko 2>/dev/null);" \
+             "$(basename "$deb")."
+        echo "Command: \`make acceptance\` (image/acceptance/drbd/run.sh, SEED=$seed NEMESIS_MINUTES=$nemesis SCENARIOS=$scenarios)."
+        echo "Wall time $(( finished - started )) s ($(( built - started )) s of it preparing the appliance root)."
+        echo "Each appliance: 1 vCPU, 1 GiB, keepalive 500 ms, warntime 2.5 s, deadtime 5 s, initdead 20 s, priority"
+        echo "fencing delay 3 s, monitor every 2 s; DRBD protocol C, resource-and-stonith with palisade drbd-fence-peer."
+        echo
+        cat "$run/results.md"
+    } >> "$results"
+    echo "acceptance: results appended to $results"
+}
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -58,6 +80,7 @@ cleanup() {
         fi
     done
     ip netns del "$ns" 2>/dev/null || true
+    append_results
     if [ "$rc" != 0 ]; then
         for vm in alpha beta; do
             echo "----- $vm console, last 80 lines -----"
@@ -95,22 +118,6 @@ harness=
 set -e
 finished=$(date +%s)
 
-if [ -f "$run/results.md" ]; then
-    {
-        echo
-        echo "## Acceptance: two QEMU appliances with real DRBD — $(date -u '+%Y-%m-%d %H:%M UTC')"
-        echo
-        echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
-             "$(qemu-system-x86_64 --version | head -1) (TCG); guest kernel $(basename "$(dirname "$KERNEL")" | sed 's/^kernel-//') with DRBD $(modinfo -F version "$(dirname "$KERNEL")"/modules/lib/modules/*/kernel/drivers/block/drbd/drbd.ko 2>/dev/null);" \
-             "$(basename "$deb")."
-        echo "Command: \`make acceptance\` (image/acceptance/drbd/run.sh, SEED=$seed NEMESIS_MINUTES=$nemesis SCENARIOS=$scenarios)."
-        echo "Wall time $(( finished - started )) s ($(( built - started )) s of it preparing the appliance root)."
-        echo "Each appliance: 1 vCPU, 1 GiB, keepalive 500 ms, warntime 2.5 s, deadtime 5 s, initdead 20 s, priority"
-        echo "fencing delay 3 s, monitor every 2 s; DRBD protocol C, resource-and-stonith with palisade drbd-fence-peer."
-        echo
-        cat "$run/results.md"
-    } >> "$results"
-    echo "acceptance: results appended to $results"
-fi
+append_results
 echo "acceptance: $( [ $rc = 0 ] && echo 'every check held' || echo "FAILED (exit $rc)") in $(( finished - started )) s"
 exit $rc

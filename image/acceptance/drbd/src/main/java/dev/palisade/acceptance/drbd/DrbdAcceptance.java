@@ -106,6 +106,8 @@ public final class DrbdAcceptance {
                     o.elapsedMillis = (System.nanoTime() - start) / 1_000_000;
                     System.out.println(o.line());
                 }
+                // what ran so far is kept even if the run is stopped later (run.sh appends it either way)
+                Files.writeString(results, Report.markdown(outcomes, lab, null, failure, seed));
                 if (failure != null) {
                     break;
                 }

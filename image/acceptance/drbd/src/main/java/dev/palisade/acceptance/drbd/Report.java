@@ -30,7 +30,14 @@ final class Report {
         if (last != null) {
             sb.append("- whole history at the end: ").append(last.summary()).append("\n");
         }
-        sb.append(failure == null ? "- result: every check held\n" : "- result: **FAILED**: " + cell(failure) + "\n");
+        if (failure != null) {
+            sb.append("- result: **FAILED**: ").append(cell(failure)).append("\n");
+        } else if (last == null) {
+            sb.append("- result: not finished (stopped after the scenarios above; the check of the whole history at the"
+                    + " end did not run)\n");
+        } else {
+            sb.append("- result: every check held\n");
+        }
         return sb.toString();
     }
 
