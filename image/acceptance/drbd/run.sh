@@ -61,7 +61,7 @@ append_results() {
         echo "Command: \`make acceptance\` (image/acceptance/drbd/run.sh, SEED=$seed NEMESIS_MINUTES=$nemesis SCENARIOS=$scenarios)."
         echo "Wall time $(( finished - started )) s ($(( built - started )) s of it preparing the appliance root)."
         echo "Each appliance: 1 vCPU, 1 GiB, keepalive 500 ms, warntime 2.5 s, deadtime 5 s, initdead 20 s, priority"
-        echo "fencing delay 3 s, monitor every 2 s; DRBD protocol C, resource-and-stonith with palisade drbd-fence-peer."
+        echo "fencing delay 30 s, monitor every 2 s; DRBD protocol C, resource-and-stonith with palisade drbd-fence-peer."
         echo
         cat "$run/results.md"
     } >> "$results"
