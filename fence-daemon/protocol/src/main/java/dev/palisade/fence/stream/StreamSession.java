@@ -1,0 +1,118 @@
+package dev.palisade.fence.stream;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+
+/**
+ * One conversation with a fence client under an absolute deadline. Over TCP every read waits at most
+ * until the deadline, so a client that trickles one byte a second (slow-loris) is cut off on time. Over a
+ * VM's serial or vmchannel socket reads block (the socket belongs to that VM alone), and the dispatcher's
+ * watchdog closes the stream when the deadline passes.
+ */
+public final class StreamSession implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Closeable closer;
+    private long deadlineNanos;
+
+    public StreamSession(Socket socket, long deadlineNanos) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.closer = socket;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Closes stream sessions whose read outlives its deadline (a stream has no read timeout of its own). */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor EXPIRY;
+
+    static {
+        EXPIRY = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "stream-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        EXPIRY.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * A stream without read timeouts (a VM's serial or vmchannel socket): a read still waiting at the
+     * deadline gets the stream closed under it by {@code closer}. The deadline starts unset (no limit).
+     */
+    public StreamSession(InputStream in, OutputStream out, Closeable closer) {
+        this.socket = null;
+        this.in = in;
+        this.out = out;
+        this.closer = closer;
+        this.deadlineNanos = Long.MAX_VALUE;
+    }
+
+    /** Moves the deadline (each phase of the exchange gets its own budget). */
+    public void deadline(long nanos) {
+        this.deadlineNanos = nanos;
+    }
+
+    /** Reads exactly {@code n} bytes before the deadline. */
+    public byte[] readFully(int n) throws IOException {
+        byte[] buf = new byte[n];
+        int got = 0;
+        while (got < n) {
+            if (socket != null) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+            }
+            int r;
+            java.util.concurrent.ScheduledFuture<?> expiry = null;
+            if (socket == null && deadlineNanos != Long.MAX_VALUE) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                expiry = EXPIRY.schedule(this::close, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            try {
+                r = in.read(buf, got, n - got);
+            } catch (SocketTimeoutException e) {
+                throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+            } catch (IOException e) {
+                if (expiry != null && expiry.isDone()) {
+                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
+                }
+                throw e;
+            } finally {
+                if (expiry != null) {
+                    expiry.cancel(false);
+                }
+            }
+            if (r < 0) {
+                throw new EOFException("peer closed after " + got + " of " + n + " bytes");
+            }
+            got += r;
+        }
+        return buf;
+    }
+
+    /** Writes and flushes. */
+    public void send(byte[] b) throws IOException {
+        out.write(b);
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        try {
+            closer.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to tell the peer
+        }
+    }
+}
