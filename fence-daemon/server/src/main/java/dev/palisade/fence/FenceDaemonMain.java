@@ -37,6 +37,7 @@ public final class FenceDaemonMain {
             """;
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        dev.palisade.fence.transport.NettyDefaults.apply();
         String file = DEFAULT_CONFIG;
         String pidFile = null;
         int debug = -1;
@@ -104,6 +105,9 @@ public final class FenceDaemonMain {
                 Files.writeString(Path.of(pidFile), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
             }
             daemon.awaitStop();
+            if (daemon.failure() != null) {
+                return ExitCode.SYSTEM;
+            }
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.getMessage());
             daemon.close();

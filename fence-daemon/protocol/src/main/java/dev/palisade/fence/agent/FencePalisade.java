@@ -33,8 +33,8 @@ import java.util.Map;
  * scheme by default when the key was made by {@code palisade fence-keygen}, the stock protocol otherwise
  * (or when asked: {@code --legacy}, {@code auth_scheme=legacy}).
  *
- * <p>Exit codes as the stock agents: 0 success (status: on), 2 status off, 1 failure or timeout,
- * 3 permission denied.
+ * <p>Exit codes as the stock agents: 0 success (status: on), 2 status off, 1 failure or timeout (and, in the
+ * hardened scheme, a domain no hypervisor knows: "Domain not found"), 3 permission denied.
  */
 public final class FencePalisade {
     private FencePalisade() {
@@ -95,6 +95,7 @@ public final class FencePalisade {
     }
 
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
+        dev.palisade.fence.transport.NettyDefaults.apply();
         Options o = new Options();
         try {
             if (args.length == 0) {
@@ -262,6 +263,11 @@ public final class FencePalisade {
                 out.println("Permission denied");
                 return 3;
             case 1:
+                out.println("Operation failed");
+                return 1;
+            case 4:
+                // hardened scheme only: no hypervisor behind the gateway knows the domain (never "off")
+                out.println("Domain not found");
                 out.println("Operation failed");
                 return 1;
             default:

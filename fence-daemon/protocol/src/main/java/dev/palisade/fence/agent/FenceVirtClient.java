@@ -1,37 +1,51 @@
 package dev.palisade.fence.agent;
 
+import dev.palisade.fence.auth.ClientHandshake;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.auth.HardenedAuth;
 import dev.palisade.fence.auth.HardenedKeys;
 import dev.palisade.fence.auth.LegacyAuth;
 import dev.palisade.fence.stream.StreamSession;
+import dev.palisade.fence.transport.Buffers;
+import dev.palisade.fence.transport.Transport;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.HostState;
 import dev.palisade.fence.wire.RequestCode;
-import dev.palisade.fence.wire.WireFormatException;
-import java.io.ByteArrayOutputStream;
+import dev.palisade.fence.wire.ResultDecoder;
+import dev.palisade.fence.wire.SerialFrame;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.concurrent.Promise;
+import java.io.Closeable;
 import java.io.IOException;
-import java.net.Inet6Address;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
+import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client side of the fence_virt protocol, in process: what fence_virt -T and fence_xvm do (legacy),
- * or Palisade's hardened scheme, with a deadline on every step. It serves the fence_palisade agent, the
- * supervisor's fence device, benchmarks and tests.
+ * or Palisade's hardened scheme, with a deadline on the whole request. It serves the fence_palisade agent,
+ * the supervisor's fence device, benchmarks and tests. TCP and multicast run on Netty (one client event loop
+ * per process); vsock and serial lines are blocking streams the caller has opened.
  */
 public final class FenceVirtClient {
     private final FenceKey key;
@@ -62,8 +76,15 @@ public final class FenceVirtClient {
         return new FenceVirtClient(key, timeout);
     }
 
-    /** The answer: the raw result byte (0..255), and the hosts when it was a list. */
+    /**
+     * The answer: the raw result byte (0..255; see {@code ResponseCode}, in the hardened scheme
+     * {@code UNKNOWN_DOMAIN} too), and the hosts when it was a list.
+     */
     public record Result(int code, List<HostState> hosts) {
+    }
+
+    /** A local address the gateway may call back, and the interface a copy of the request leaves by. */
+    public record Callback(InetAddress address, NetworkInterface nif) {
     }
 
     /** Builds and signs a request (seqno random, as the stock clients' microseconds are). */
@@ -72,9 +93,22 @@ public final class FenceVirtClient {
                 .seqno(ThreadLocalRandom.current().nextInt() & 0xffffffffL).build());
     }
 
-    private FenceRequest sign(FenceRequest unsigned) {
+    FenceRequest sign(FenceRequest unsigned) {
         return hardened != null ? HardenedAuth.sign(unsigned, hardened, System.currentTimeMillis())
                 : LegacyAuth.sign(unsigned, hash, key);
+    }
+
+    boolean isHardened() {
+        return hardened != null;
+    }
+
+    /** The client's half of the challenge/response for the hardened requests with these MACs (or legacy). */
+    ClientHandshake handshake(List<byte[]> requestMacs) {
+        return hardened != null ? ClientHandshake.hardened(hardened, requestMacs) : ClientHandshake.legacy(key, auth);
+    }
+
+    Duration timeout() {
+        return timeout;
     }
 
     /** One request over TCP ({@code fence_virt -T}). */
@@ -84,61 +118,159 @@ public final class FenceVirtClient {
 
     /** Sends arbitrary request bytes over TCP and runs the client half of the conversation. */
     public Result tcpRaw(InetSocketAddress server, byte[] requestBytes) throws IOException {
-        try (Socket s = new Socket()) {
-            s.setTcpNoDelay(true);
-            s.connect(server, (int) Math.min(timeout.toMillis(), 3000));
-            StreamSession io = new StreamSession(s, System.nanoTime() + timeout.toNanos());
-            List<byte[]> macs = hardened != null && requestBytes.length == FenceRequest.SIZE
-                    ? List.of(java.util.Arrays.copyOfRange(requestBytes, 144, 176)) : List.of();
-            return converse(io, requestBytes, macs);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ClientHandshake hs = handshake(macOf(requestBytes));
+        Promise<Result> done = ClientLoop.group().next().newPromise();
+        Bootstrap b = new Bootstrap().group(ClientLoop.group()).channel(Transport.get().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 3000))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Buffers.allocator())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        new ClientConversation(hs, requestBytes, new ClientConversation.Outcome() {
+                            @Override
+                            public void answered(Result result) {
+                                done.trySuccess(result);
+                            }
+
+                            @Override
+                            public void failed(Throwable cause, boolean provedKey) {
+                                done.tryFailure(cause);
+                            }
+                        }).install(ch.pipeline());
+                    }
+                });
+        ChannelFuture connect = b.connect(server);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                done.tryFailure(f.cause());
+            }
+        });
+        try {
+            return await(done, deadline);
+        } finally {
+            connect.channel().close();
         }
     }
 
+    /**
+     * Waits for the answer until the deadline; past it, the conversation is abandoned ("Timed out waiting for
+     * response", as the stock clients say).
+     */
+    static Result await(Promise<Result> done, long deadlineNanos) throws IOException {
+        try {
+            if (!done.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                done.tryFailure(new SocketTimeoutException("Timed out waiting for response"));
+            }
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the gateway");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() instanceof DecoderException d && d.getCause() != null ? d.getCause() : e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(c.getMessage(), c);
+        }
+    }
+
+    /** The MAC a hardened request carries (the gateway's proof names it), or none for a legacy one. */
+    private List<byte[]> macOf(byte[] requestBytes) {
+        return hardened != null && requestBytes.length == FenceRequest.SIZE
+                ? List.of(Arrays.copyOfRange(requestBytes, 144, 176)) : List.of();
+    }
+
     /** One request over an already connected stream in the TCP conversation (vsock). */
-    public Result stream(java.io.InputStream in, java.io.OutputStream out, java.io.Closeable closer, RequestCode op,
-                         String domain) throws IOException {
+    public Result stream(InputStream in, OutputStream out, Closeable closer, RequestCode op, String domain)
+            throws IOException {
         StreamSession io = new StreamSession(in, out, closer);
         io.deadline(System.nanoTime() + timeout.toNanos());
         byte[] req = request(op, domain).encode();
-        return converse(io, req, hardened != null ? List.of(java.util.Arrays.copyOfRange(req, 144, 176)) : List.of());
+        return converse(io, req, handshake(macOf(req)));
     }
 
     /**
      * One request over a VM's serial or vmchannel stream. Hardened: the "abbh" frame and the hardened
      * exchange. Legacy: the stock "abba" frame, unauthenticated, as fence_virt -D sends it.
      */
-    public Result serial(java.io.InputStream in, java.io.OutputStream out, java.io.Closeable closer, RequestCode op,
-                         String domain) throws IOException {
+    public Result serial(InputStream in, OutputStream out, Closeable closer, RequestCode op, String domain)
+            throws IOException {
         StreamSession io = new StreamSession(in, out, closer);
         io.deadline(System.nanoTime() + timeout.toNanos());
         if (hardened != null) {
             byte[] req = request(op, domain).encode();
-            return converse(io, concat(dev.palisade.fence.wire.SerialFrame.hardenedPrefix(), req),
-                    List.of(java.util.Arrays.copyOfRange(req, 144, 176)));
+            byte[] framed = new byte[SerialFrame.hardenedPrefix().length + req.length];
+            System.arraycopy(SerialFrame.hardenedPrefix(), 0, framed, 0, SerialFrame.hardenedPrefix().length);
+            System.arraycopy(req, 0, framed, SerialFrame.hardenedPrefix().length, req.length);
+            return converse(io, framed, handshake(macOf(req)));
         }
         long seqno = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
-        io.send(dev.palisade.fence.wire.SerialFrame.encodeRequest(op, 0, domain == null ? "" : domain, seqno));
-        byte[] resp = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
+        io.send(SerialFrame.encodeRequest(op, 0, domain == null ? "" : domain, seqno));
+        byte[] resp = io.readFully(SerialFrame.RESPONSE_SIZE);
         checkMagic(resp);
         int code = resp[4] & 0xff;
         if (code != 253) {
             return new Result(code, List.of());
         }
-        List<HostState> hosts = readHosts(io, new ByteArrayOutputStream());
-        byte[] last = io.readFully(dev.palisade.fence.wire.SerialFrame.RESPONSE_SIZE);
+        // the entries and terminator of the stock stream, then the framed final result
+        EmbeddedChannel decoder = new EmbeddedChannel(new ResultDecoder(null));
+        decode(decoder, new byte[] {(byte) code});
+        while (true) {
+            byte[] entry = io.readFully(HostState.SIZE);
+            decode(decoder, entry);
+            if (HostState.isTerminator(entry)) {
+                break;
+            }
+        }
+        byte[] last = io.readFully(SerialFrame.RESPONSE_SIZE);
         checkMagic(last);
-        return new Result(last[4] & 0xff, hosts);
+        ResultDecoder.Reply r = decode(decoder, new byte[] {last[4]});
+        return new Result(r.code(), r.hosts());
     }
 
     private static void checkMagic(byte[] resp) throws IOException {
-        if (java.nio.ByteBuffer.wrap(resp).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0)
-                != dev.palisade.fence.wire.SerialFrame.MAGIC) {
+        if (ByteBuffer.wrap(resp).order(ByteOrder.LITTLE_ENDIAN).getInt(0) != SerialFrame.MAGIC) {
             throw new IOException("serial response without the frame magic");
         }
     }
 
-    /** A local address the gateway may call back, and the interface a copy of the request leaves by. */
-    public record Callback(InetAddress address, NetworkInterface nif) {
+    /**
+     * The client half of the conversation on a blocking stream: {@code first} (the request, over TCP and vsock)
+     * goes out in the same write as the client's challenge, the gateway's answer is checked, its challenge
+     * answered, and the result read through the same decoder the Netty client uses.
+     */
+    private static Result converse(StreamSession io, byte[] first, ClientHandshake hs) throws IOException {
+        byte[] opening = hs.opening();
+        byte[] out = Arrays.copyOf(first, first.length + opening.length);
+        System.arraycopy(opening, 0, out, first.length, opening.length);
+        io.send(out);
+        while (hs.want() > 0) {
+            byte[] reply = hs.take(io.readFully(hs.want()));
+            if (reply.length > 0) {
+                io.send(reply);
+            }
+        }
+        var seal = hs.expectedSeal();
+        EmbeddedChannel decoder = new EmbeddedChannel(new ResultDecoder(seal));
+        while (true) {
+            ResultDecoder.Reply r = decode(decoder, io.readSome(4096));
+            if (r != null) {
+                ClientHandshake.checkSeal(seal, r.seal());
+                return new Result(r.code(), r.hosts());
+            }
+        }
+    }
+
+    /** Feeds bytes to the decoder; returns the answer once it is complete. */
+    private static ResultDecoder.Reply decode(EmbeddedChannel decoder, byte[] bytes) throws IOException {
+        try {
+            decoder.writeInbound(Unpooled.wrappedBuffer(bytes));
+        } catch (DecoderException e) {
+            throw new IOException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage(), e);
+        }
+        return decoder.readInbound();
     }
 
     /** One request over multicast from one interface (see the list form). */
@@ -150,144 +282,12 @@ public final class FenceVirtClient {
     /**
      * One request over multicast, as fence_xvm sends it: listen for the call-back on {@code port} (any
      * address), send one copy of the request per local address, each naming that address for the call-back
-     * and leaving by its interface, and repeat every {@code retransmit} until the gateway calls back; then
-     * run the conversation on that connection. Hardened copies each get a fresh nonce.
+     * and leaving by its interface, and repeat every {@code retransmit}. Unlike fence_xvm, every call-back is
+     * accepted until the deadline: one that cannot prove the key (a host without it that connected first) is
+     * dropped, and the one that proves it is answered. Hardened copies each get a fresh nonce.
      */
     public Result multicast(InetAddress group, int port, List<Callback> callbacks, RequestCode op, String domain,
                             Duration retransmit) throws IOException {
-        boolean v6 = group instanceof Inet6Address;
-        long seqno = ThreadLocalRandom.current().nextInt() & 0xffffffffL;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<byte[]> macs = new ArrayList<>();
-        List<byte[]> packets = new ArrayList<>();
-        for (Callback cb : callbacks) {
-            packets.add(null);
-        }
-        try (ServerSocket listen = new ServerSocket();
-             DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
-            listen.setReuseAddress(true);
-            listen.bind(new InetSocketAddress(port), 10);
-            ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 2);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("Timed out waiting for response");
-                }
-                for (int i = 0; i < callbacks.size(); i++) {
-                    Callback cb = callbacks.get(i);
-                    if (packets.get(i) == null || hardened != null) {
-                        FenceRequest unsigned = FenceRequest.builder().request(op).domain(domain == null ? "" : domain)
-                                .seqno(seqno).callback(cb.address().getAddress(), port).build();
-                        byte[] packet = sign(unsigned).encode();
-                        packets.set(i, packet);
-                        macs.add(java.util.Arrays.copyOfRange(packet, 144, 176));
-                    }
-                    if (cb.nif() != null) {
-                        ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, cb.nif());
-                    }
-                    try {
-                        ch.send(ByteBuffer.wrap(packets.get(i)), new InetSocketAddress(group, port));
-                    } catch (IOException unreachable) {
-                        // this interface cannot reach the group; the others may
-                    }
-                }
-                listen.setSoTimeout((int) Math.max(1, Math.min(retransmit.toMillis(), left / 1_000_000)));
-                try (Socket s = listen.accept()) {
-                    s.setTcpNoDelay(true);
-                    return converse(new StreamSession(s, deadline), new byte[0], macs);
-                } catch (SocketTimeoutException again) {
-                    // retransmit
-                }
-            }
-        }
-    }
-
-    /**
-     * The client half of the conversation. {@code first} (the request, over TCP) goes out in the same write
-     * as the client's challenge: the server reads them one after the other either way. {@code macs} are the
-     * MACs of the hardened requests sent (one per multicast copy): the gateway's proof says which it answers.
-     */
-    private Result converse(StreamSession io, byte[] first, List<byte[]> macs) throws IOException {
-        if (hardened != null) {
-            return converseHardened(io, first, macs);
-        }
-        if (auth == HashType.NONE) {
-            io.send(first);
-        } else {
-            byte[] challenge = LegacyAuth.newChallenge();
-            io.send(concat(first, challenge));
-            byte[] answer = io.readFully(LegacyAuth.CHALLENGE_SIZE);
-            if (!LegacyAuth.checkResponse(auth, key, challenge, answer)) {
-                throw new IOException("Invalid response to challenge");
-            }
-            byte[] theirs = io.readFully(LegacyAuth.CHALLENGE_SIZE);
-            io.send(LegacyAuth.response(auth, key, theirs));
-        }
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        return readResult(io, raw);
-    }
-
-    private Result converseHardened(StreamSession io, byte[] first, List<byte[]> macs) throws IOException {
-        byte[] cc = HardenedAuth.newChallenge();
-        io.send(concat(first, cc));
-        byte[] proof = io.readFully(HardenedAuth.MAC_SIZE);
-        byte[] cs = io.readFully(HardenedAuth.CHALLENGE_SIZE);
-        byte[] requestMac = null;
-        for (byte[] m : macs) {
-            if (HardenedAuth.equal(proof, HardenedAuth.serverProof(hardened, m, cc))) {
-                requestMac = m;
-            }
-        }
-        if (requestMac == null) {
-            throw new IOException("the gateway did not prove that it holds the key (wrong key, or not the gateway)");
-        }
-        io.send(HardenedAuth.clientProof(hardened, requestMac, cs));
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        Result r = readResult(io, raw);
-        byte[] mac = io.readFully(HardenedAuth.MAC_SIZE);
-        if (!HardenedAuth.equal(mac, HardenedAuth.resultMac(hardened, requestMac, cc, cs, raw.toByteArray()))) {
-            throw new IOException("the result failed its MAC: not trusted");
-        }
-        return r;
-    }
-
-    private static Result readResult(StreamSession io, ByteArrayOutputStream raw) throws IOException {
-        byte[] first = io.readFully(1);
-        raw.writeBytes(first);
-        int code = first[0] & 0xff;
-        if (code != 253) {
-            return new Result(code, List.of());
-        }
-        List<HostState> hosts = readHosts(io, raw);
-        byte[] last = io.readFully(1);
-        raw.writeBytes(last);
-        return new Result(last[0] & 0xff, hosts);
-    }
-
-    /** Host-list entries up to the all-zero terminator, each also copied to {@code raw} (for the result MAC). */
-    private static List<HostState> readHosts(StreamSession io, ByteArrayOutputStream raw) throws IOException {
-        List<HostState> hosts = new ArrayList<>();
-        while (true) {
-            byte[] entry = io.readFully(HostState.SIZE);
-            raw.writeBytes(entry);
-            if (HostState.isTerminator(entry)) {
-                return hosts;
-            }
-            if (hosts.size() >= 65_536) {
-                throw new IOException("host list longer than 65536 entries");
-            }
-            try {
-                hosts.add(HostState.decode(entry));
-            } catch (WireFormatException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        }
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        return new MulticastCall(this, group, port, callbacks, op, domain, retransmit).run();
     }
 }

@@ -1,6 +1,7 @@
 package dev.palisade.fence.auth;
 
 import dev.palisade.fence.wire.FenceRequest;
+import dev.palisade.fence.wire.ResultSeal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -155,6 +156,30 @@ public final class HardenedAuth {
         byte[] out = new byte[MAC_SIZE];
         m.doFinal(out, 0);
         return out;
+    }
+
+    /**
+     * The result's MAC computed as the result goes by (a host list of any length is never held whole):
+     * HMAC(K_result, requestMac || Cc || Cs || result bytes as they come).
+     */
+    public static ResultSeal resultSeal(HardenedKeys keys, byte[] requestMac, byte[] cc, byte[] cs) {
+        HMac m = keys.resultMac();
+        m.update(requestMac, 0, requestMac.length);
+        m.update(cc, 0, cc.length);
+        m.update(cs, 0, cs.length);
+        return new ResultSeal() {
+            @Override
+            public void update(byte[] bytes, int offset, int length) {
+                m.update(bytes, offset, length);
+            }
+
+            @Override
+            public byte[] finish() {
+                byte[] out = new byte[MAC_SIZE];
+                m.doFinal(out, 0);
+                return out;
+            }
+        };
     }
 
     /** Constant-time comparison. */

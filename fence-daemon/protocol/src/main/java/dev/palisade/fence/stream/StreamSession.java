@@ -33,11 +33,8 @@ public final class StreamSession implements AutoCloseable {
     private static final java.util.concurrent.ScheduledThreadPoolExecutor EXPIRY;
 
     static {
-        EXPIRY = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "stream-deadline");
-            t.setDaemon(true);
-            return t;
-        });
+        EXPIRY = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                dev.palisade.fence.transport.FenceThreads.factory("stream-deadline"));
         EXPIRY.setRemoveOnCancelPolicy(true);
     }
 
@@ -63,42 +60,49 @@ public final class StreamSession implements AutoCloseable {
         byte[] buf = new byte[n];
         int got = 0;
         while (got < n) {
-            if (socket != null) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
-                }
-                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
-            }
-            int r;
-            java.util.concurrent.ScheduledFuture<?> expiry = null;
-            if (socket == null && deadlineNanos != Long.MAX_VALUE) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
-                }
-                expiry = EXPIRY.schedule(this::close, left, java.util.concurrent.TimeUnit.NANOSECONDS);
-            }
-            try {
-                r = in.read(buf, got, n - got);
-            } catch (SocketTimeoutException e) {
-                throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
-            } catch (IOException e) {
-                if (expiry != null && expiry.isDone()) {
-                    throw new SocketTimeoutException("deadline passed after " + got + " of " + n + " bytes");
-                }
-                throw e;
-            } finally {
-                if (expiry != null) {
-                    expiry.cancel(false);
-                }
-            }
-            if (r < 0) {
-                throw new EOFException("peer closed after " + got + " of " + n + " bytes");
-            }
-            got += r;
+            got += readOnce(buf, got, n - got, got, n);
         }
         return buf;
+    }
+
+    /** Reads what has arrived, at least one byte and at most {@code max}, before the deadline. */
+    public byte[] readSome(int max) throws IOException {
+        byte[] buf = new byte[max];
+        int n = readOnce(buf, 0, max, 0, max);
+        return java.util.Arrays.copyOf(buf, n);
+    }
+
+    /** One read of up to {@code len} bytes under the deadline; {@code got} and {@code of} only word the errors. */
+    private int readOnce(byte[] buf, int off, int len, int got, int of) throws IOException {
+        long left = deadlineNanos - System.nanoTime();
+        if (deadlineNanos != Long.MAX_VALUE && left <= 0) {
+            throw new SocketTimeoutException("deadline passed after " + got + " of " + of + " bytes");
+        }
+        java.util.concurrent.ScheduledFuture<?> expiry = null;
+        if (socket != null) {
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+        } else if (deadlineNanos != Long.MAX_VALUE) {
+            expiry = EXPIRY.schedule(this::close, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        int r;
+        try {
+            r = in.read(buf, off, len);
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException("deadline passed after " + got + " of " + of + " bytes");
+        } catch (IOException e) {
+            if (expiry != null && expiry.isDone()) {
+                throw new SocketTimeoutException("deadline passed after " + got + " of " + of + " bytes");
+            }
+            throw e;
+        } finally {
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+        }
+        if (r < 0) {
+            throw new EOFException("peer closed after " + got + " of " + of + " bytes");
+        }
+        return r;
     }
 
     /** Writes and flushes. */

@@ -23,6 +23,21 @@ public record HostState(String domain, String uuid, int state) {
         return out;
     }
 
+    /** Writes the entry into {@code out} (130 bytes), as {@link #encode()} lays it out. */
+    public void encodeTo(io.netty.buffer.ByteBuf out) {
+        putField(out, domain);
+        putField(out, uuid);
+        out.writeByte(state);
+        out.writeByte(0);
+    }
+
+    private static void putField(io.netty.buffer.ByteBuf out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(b.length, FIELD - 1);
+        out.writeBytes(b, 0, n);
+        out.writeZero(FIELD - n);
+    }
+
     /** Names longer than 63 bytes are cut at 63 so the field keeps its NUL; fence_virtd does the same copy. */
     private static void put(byte[] out, int off, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);

@@ -1,6 +1,8 @@
 package dev.palisade.fence.access;
 
 import dev.palisade.fence.config.ConfigPosition;
+import dev.palisade.fence.config.FenceDaemonConfig;
+import dev.palisade.fence.config.Section;
 import dev.palisade.fence.wire.HostState;
 import java.util.List;
 import java.util.Locale;
@@ -18,11 +20,15 @@ public final class AccessMap {
     private final List<Group> groups;
     private final boolean open;
 
-    /** One {@code group { name; ip; uuid; }} block. */
+    /** One {@code group { name; ip; uuid; }} block, as the configuration read it. */
     public record Group(String name, List<String> sources, List<String> targets, ConfigPosition position) {
         public Group {
             sources = List.copyOf(sources);
             targets = List.copyOf(targets);
+        }
+
+        static Group of(FenceDaemonConfig.Group g) {
+            return new Group(g.name(), g.sources(), g.targets(), g.position());
         }
 
         boolean listsSource(String source) {
@@ -36,6 +42,12 @@ public final class AccessMap {
         String describe() {
             return "group '" + (name == null ? "(unnamed)" : name) + "'" + (position == null ? "" : " at " + position);
         }
+    }
+
+    /** The access map a listener applies: every group, or exactly the groups its section names. */
+    public static AccessMap of(FenceDaemonConfig config, FenceDaemonConfig.ListenerConfig listener) {
+        List<Group> chosen = config.groupsOf(listener).stream().map(Group::of).toList();
+        return listener.groups().isEmpty() ? new AccessMap(chosen) : restrictedTo(chosen);
     }
 
     /** The outcome of a check, with the rule that decided it, for the log. */
@@ -122,12 +134,12 @@ public final class AccessMap {
             return false;
         }
         String v = value.toLowerCase(Locale.ROOT);
-        java.net.InetAddress va = dev.palisade.fence.config.Section.parseLiteral(value);
+        java.net.InetAddress va = Section.parseLiteral(value);
         for (String s : list) {
             if (s.toLowerCase(Locale.ROOT).equals(v)) {
                 return true;
             }
-            if (va != null && va.equals(dev.palisade.fence.config.Section.parseLiteral(s))) {
+            if (va != null && va.equals(Section.parseLiteral(s))) {
                 return true;
             }
         }

@@ -1,9 +1,6 @@
 package dev.palisade.fence.config;
 
-import dev.palisade.fence.access.AccessMap;
-import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.AuthPolicy;
-import dev.palisade.fence.listener.DomainSockets;
 import dev.palisade.fence.wire.HashType;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -25,7 +22,7 @@ public record FenceDaemonConfig(
         Path file,
         List<ListenerConfig> listeners,
         List<String> libvirtUris,
-        List<AccessMap.Group> groups,
+        List<Group> groups,
         int debug,
         Duration requestTimeout,
         int maxWorkers) {
@@ -33,6 +30,17 @@ public record FenceDaemonConfig(
     /** Where fence_virtd looks for its key when a listener names none. */
     public static final String DEFAULT_KEY_FILE = "/etc/cluster/fence_xvm.key";
     public static final int DEFAULT_PORT = 1229;
+
+    /**
+     * One {@code groups/group} block: the callers it names ({@code ip}, or a VM's {@code uuid}) may fence the
+     * domains it names ({@code uuid}, by name or UUID).
+     */
+    public record Group(String name, List<String> sources, List<String> targets, ConfigPosition position) {
+        public Group {
+            sources = List.copyOf(sources);
+            targets = List.copyOf(targets);
+        }
+    }
 
     /** A listener block, typed. */
     public sealed interface ListenerConfig
@@ -73,12 +81,15 @@ public record FenceDaemonConfig(
      * {@code listeners/serial}: the sockets of the domains' serial ports (mode serial) or channels (mode
      * vmchannel). {@code keyFile} is null without a key: then only the stock, unauthenticated frames.
      */
-    public record SerialListenerConfig(Path keyFile, AuthPolicy policy, Duration skew, DomainSockets.Mode mode,
+    public record SerialListenerConfig(Path keyFile, AuthPolicy policy, Duration skew, Mode mode,
                                        Path path, String uri, List<String> groups, ConfigPosition position)
             implements ListenerConfig {
+        /** Which of a domain's sockets: its {@code <serial type='unix'>} ports or its {@code <channel>}s. */
+        public enum Mode { SERIAL, VMCHANNEL }
+
         @Override
         public String kind() {
-            return mode == DomainSockets.Mode.SERIAL ? "serial" : "vmchannel";
+            return mode == Mode.SERIAL ? "serial" : "vmchannel";
         }
 
         @Override
@@ -222,14 +233,14 @@ public record FenceDaemonConfig(
                     "add backends { libvirt { uri = \"qemu:///system\"; } }");
         }
 
-        List<AccessMap.Group> groups = new ArrayList<>();
+        List<Group> groups = new ArrayList<>();
         Optional<Section> gs = rootSection.child("groups");
         if (gs.isPresent()) {
             gs.get().allow(Set.of(), Set.of("group"));
             for (Section g : gs.get().children("group")) {
                 g.allow(GROUP_KEYS, Set.of());
                 String name = g.string("name", g.block().value());
-                groups.add(new AccessMap.Group(name, g.strings("ip"), g.strings("uuid"), g.block().position()));
+                groups.add(new Group(name, g.strings("ip"), g.strings("uuid"), g.block().position()));
             }
         }
         for (Section sec : sections) {
@@ -244,18 +255,18 @@ public record FenceDaemonConfig(
                 requestTimeout, maxWorkers);
     }
 
-    /** The access map a listener applies: every group, or only the groups its section names. */
-    public AccessMap scopeOf(ListenerConfig l) {
+    /** The groups a listener honours: every group, or only those its section names. */
+    public List<Group> groupsOf(ListenerConfig l) {
         if (l.groups().isEmpty()) {
-            return new AccessMap(groups);
+            return groups;
         }
-        List<AccessMap.Group> chosen = new ArrayList<>();
-        for (AccessMap.Group g : groups) {
+        List<Group> chosen = new ArrayList<>();
+        for (Group g : groups) {
             if (l.groups().stream().anyMatch(n -> n.equalsIgnoreCase(g.name()))) {
                 chosen.add(g);
             }
         }
-        return AccessMap.restrictedTo(chosen);
+        return chosen;
     }
 
     /** {@code uri}, then {@code uri1}, {@code uri2}, ... consecutively, as fence_virtd reads them. */
@@ -361,7 +372,7 @@ public record FenceDaemonConfig(
                     "give the directory the domains' socket paths are in, e.g. /var/run/fence-sockets");
         }
         return new SerialListenerConfig(key, policy, Duration.ofSeconds(s.integer("skew", 30, 1, 3600)),
-                mode.equals("serial") ? DomainSockets.Mode.SERIAL : DomainSockets.Mode.VMCHANNEL, dir,
+                mode.equals("serial") ? SerialListenerConfig.Mode.SERIAL : SerialListenerConfig.Mode.VMCHANNEL, dir,
                 s.string("uri", null), s.strings("group"), s.block().position());
     }
 

@@ -1,5 +1,6 @@
 package dev.palisade.fence.listener;
 
+import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig.Mode;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
@@ -25,8 +26,6 @@ import org.xml.sax.SAXException;
 public final class DomainSockets {
     private DomainSockets() {
     }
-
-    public enum Mode { SERIAL, VMCHANNEL }
 
     public static List<Path> find(String xml, Mode mode, Path directory) throws IOException {
         Document doc = parse(xml);

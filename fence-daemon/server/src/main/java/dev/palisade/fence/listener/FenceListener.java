@@ -1,18 +1,28 @@
 package dev.palisade.fence.listener;
 
+import java.io.IOException;
+import java.util.function.Consumer;
+
 /**
- * A transport that receives fence requests: it decodes and verifies them, then hands them to the
- * {@link RequestDispatcher}. Every listener runs beside the others in one process.
+ * A transport that receives fence requests: it decodes and verifies them, runs the conversation, and hands
+ * each authenticated request to the request runner. Every listener runs beside the others in one process.
  */
 public interface FenceListener extends AutoCloseable {
 
-    /** Short description for logs, e.g. {@code tcp 127.0.0.1:1229}. */
+    /** Short description for logs and status, e.g. {@code tcp 127.0.0.1:1229 (legacy ...)}. */
     String describe();
 
-    /** Binds and starts receiving; returns once the listener is ready for requests. */
-    void start() throws java.io.IOException;
+    /** The listener's name alone, e.g. {@code tcp 127.0.0.1:1229}. */
+    String name();
 
-    /** Stops receiving and aborts in-flight requests of this listener. */
+    /**
+     * Binds (joins, connects) and starts serving; returns once ready. If the listener later stops serving on
+     * its own (its socket failed, its thread died), {@code down} is told once, with why; the daemon then
+     * closes it and starts it again. A listener can be started again after {@link #close()}.
+     */
+    void start(Consumer<Throwable> down) throws IOException;
+
+    /** Stops receiving and drops the conversations in progress. */
     @Override
     void close();
 }

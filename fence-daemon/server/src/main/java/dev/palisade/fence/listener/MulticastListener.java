@@ -1,38 +1,45 @@
 package dev.palisade.fence.listener;
 
 import dev.palisade.fence.access.AccessMap;
-import dev.palisade.fence.access.Addresses;
 import dev.palisade.fence.auth.Credentials;
+import dev.palisade.fence.config.Addresses;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
-import dev.palisade.fence.stream.StreamSession;
+import dev.palisade.fence.transport.Buffers;
+import dev.palisade.fence.transport.Transport;
 import dev.palisade.fence.wire.FenceRequest;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.InternetProtocolFamily;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.Socket;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
- * fence_virtd's multicast listener ({@code fence_xvm}): a signed request arrives on the group; after it
- * verifies, the gateway connects back over TCP to the address and port the request carries (5 s connect
- * timeout), and the shared conversation runs on that stream. Datagrams are read on one thread; every
- * call-back runs on its own worker.
+ * fence_virtd's multicast listener ({@code fence_xvm}) on Netty: a signed request arrives on the group; once
+ * it verifies, the gateway connects back over TCP to the address and port the request carries (5 s connect
+ * timeout), and the same {@link Exchange} as a TCP connection runs on that connection. The caller's identity
+ * is the call-back address in the signed request, not the datagram's source (fence_virtd's rule).
  */
 public final class MulticastListener implements FenceListener {
     public static final Duration CALLBACK_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -41,21 +48,19 @@ public final class MulticastListener implements FenceListener {
 
     private final MulticastListenerConfig config;
     private final RequestGate gate;
-    private final RequestDispatcher dispatcher;
-    /** Who may fence whom through this listener. */
     private final AccessMap scope;
-    private final ExecutorService workers;
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final GatewayRuntime rt;
     private final String name;
+    private final Set<Channel> callBacks = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean reported = new AtomicBoolean();
     private volatile DatagramChannel channel;
-    private volatile boolean closed;
+    private volatile boolean closing;
 
-    public MulticastListener(MulticastListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
-                             AccessMap scope, ExecutorService workers) {
+    public MulticastListener(MulticastListenerConfig config, Credentials credentials, AccessMap scope,
+                             GatewayRuntime rt) {
         this.config = config;
-        this.dispatcher = dispatcher;
         this.scope = scope;
-        this.workers = workers;
+        this.rt = rt;
         this.name = "multicast " + Addresses.text(config.group()) + ":" + config.port()
                 + (config.iface() == null ? "" : "%" + config.iface());
         this.gate = new RequestGate(name, credentials);
@@ -66,23 +71,35 @@ public final class MulticastListener implements FenceListener {
     }
 
     @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
     public String describe() {
         return name + " (" + gate.credentials().describe() + ")";
     }
 
     @Override
-    public void start() throws IOException {
+    public void start(Consumer<Throwable> down) throws IOException {
+        closing = false;
+        reported.set(false);
         boolean v6 = config.group() instanceof Inet6Address;
-        DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        EventLoop loop = rt.loops().next();
+        DatagramChannel ch = Transport.get().datagramChannel(v6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+        ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        ch.config().setOption(ChannelOption.ALLOCATOR, Buffers.allocator());
+        ch.config().setOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECEIVE_BUFFER));
+        ch.pipeline().addLast(new Datagrams(loop));
         try {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            ch.bind(new InetSocketAddress(config.port()));
+            loop.register(ch).sync();
+            ch.bind(new InetSocketAddress(InetAddress.getByName(v6 ? "::" : "0.0.0.0"), config.port())).sync();
             List<String> joined = new ArrayList<>();
             for (NetworkInterface nif : interfaces()) {
                 try {
-                    ch.join(config.group(), nif);
+                    ch.joinGroup(new InetSocketAddress(config.group(), config.port()), nif).sync();
                     joined.add(nif.getName());
-                } catch (IOException e) {
+                } catch (Exception e) {
                     Logger.debug("{}: cannot join on {}: {}", name, nif.getName(), e.getMessage());
                 }
             }
@@ -92,14 +109,23 @@ public final class MulticastListener implements FenceListener {
                         + "; check that the interface is up and has a multicast route");
             }
             Logger.info("{}: joined the group on {}", name, String.join(", ", joined));
+        } catch (InterruptedException e) {
+            ch.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening " + name);
         } catch (IOException e) {
             ch.close();
             throw e;
+        } catch (Exception e) {
+            ch.close();
+            throw new IOException(e.getMessage(), e);
         }
         channel = ch;
-        Thread t = new Thread(this::receiveLoop, "fence-mcast-" + config.port());
-        t.setDaemon(true);
-        t.start();
+        ch.closeFuture().addListener(f -> {
+            if (!closing && reported.compareAndSet(false, true)) {
+                down.accept(new IOException("its socket closed"));
+            }
+        });
     }
 
     private List<NetworkInterface> interfaces() throws IOException {
@@ -120,44 +146,40 @@ public final class MulticastListener implements FenceListener {
         return out;
     }
 
-    private void receiveLoop() {
-        ByteBuffer buf = ByteBuffer.allocate(RECEIVE_BUFFER);
-        while (!closed) {
-            SocketAddress from;
-            buf.clear();
-            try {
-                from = channel.receive(buf);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) {
-                    Logger.error("{}: receive failed: {}", name, e.getMessage());
-                }
-                return;
-            }
-            String src = from instanceof InetSocketAddress isa ? Addresses.text(isa.getAddress()) : String.valueOf(from);
-            byte[] bytes = new byte[buf.position()];
-            buf.flip();
-            buf.get(bytes);
+    /** Datagrams in: admitted requests are called back. */
+    private final class Datagrams extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final EventLoop loop;
+
+        Datagrams(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+            ByteBuf content = p.content();
+            byte[] bytes = new byte[content.readableBytes()];
+            content.readBytes(bytes);
+            String src = Addresses.text(p.sender());
             FenceRequest req = gate.admit(bytes, src);
             if (req == null) {
-                continue;
+                return;
             }
             if (req.addrLen() == 0) {
                 Logger.warn("{} {}: request without a call-back address dropped ({})", name, src, req);
                 gate.history().release(req.requestByte(), req.seqno(), req.domain());
-                continue;
+                return;
             }
-            try {
-                workers.execute(() -> callBack(req, src));
-            } catch (RejectedExecutionException e) {
-                gate.history().release(req.requestByte(), req.seqno(), req.domain());
-                Logger.warn("{} {}: all workers busy; request dropped ({})", name, src, req);
-            }
+            callBack(loop, req, src);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a datagram socket's errors belong to one datagram (an ICMP error, say): keep receiving
+            Logger.debug("{}: {}", name, cause.getMessage());
         }
     }
 
-    private void callBack(FenceRequest req, String datagramSource) {
+    private void callBack(EventLoop loop, FenceRequest req, String datagramSource) {
         InetAddress addr;
         try {
             addr = InetAddress.getByAddress(req.address());
@@ -165,49 +187,44 @@ public final class MulticastListener implements FenceListener {
             gate.history().release(req.requestByte(), req.seqno(), req.domain());
             return;
         }
-        // fence_virtd identifies the caller by the call-back address in the signed request, not the UDP source.
         String source = Addresses.text(addr);
-        Socket socket = new Socket();
-        sockets.add(socket);
-        StreamSession s = null;
-        try {
-            if (closed) {
-                return;
-            }
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(addr, req.port()), (int) CALLBACK_CONNECT_TIMEOUT.toMillis());
-            s = new StreamSession(socket, System.nanoTime() + RequestDispatcher.AUTH_TIMEOUT.toNanos());
-            dispatcher.serve(name, req, source, s, gate.credentials(), scope);
-        } catch (IOException e) {
-            if (s == null) {
-                // Never reached the client: let a retransmit be served.
+        Bootstrap b = new Bootstrap().group(loop).channel(Transport.get().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CALLBACK_CONNECT_TIMEOUT.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, Buffers.allocator())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        callBacks.add(ch);
+                        ch.closeFuture().addListener(f -> callBacks.remove(ch));
+                        new Exchange(gate, scope, rt, source, req).install(ch.pipeline());
+                    }
+                });
+        b.connect(new InetSocketAddress(addr, req.port())).addListener(f -> {
+            if (!f.isSuccess()) {
+                // never reached the client: let a retransmit be served
                 gate.history().release(req.requestByte(), req.seqno(), req.domain());
+                if (!closing) {
+                    Logger.warn("{} {}: call-back to {}:{} failed: {} (datagram from {})", name, source, source,
+                            req.port(), f.cause().getMessage(), datagramSource);
+                }
             }
-            if (!closed) {
-                Logger.warn("{} {}: call-back to {}:{} failed: {} (datagram from {})", name, source, source,
-                        req.port(), e.getMessage(), datagramSource);
-            }
-        } catch (RuntimeException e) {
-            Logger.error(e, "{} {}: request failed", name, source);
-        } finally {
-            sockets.remove(socket);
-            TcpListener.closeQuietly(socket);
-        }
+        });
     }
 
     @Override
     public void close() {
-        closed = true;
+        closing = true;
         DatagramChannel ch = channel;
         if (ch != null) {
-            try {
+            if (ch.eventLoop().inEventLoop()) {
                 ch.close();
-            } catch (IOException ignored) {
-                // already closed
+            } else {
+                ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
             }
         }
-        for (Socket s : sockets) {
-            TcpListener.closeQuietly(s);
+        for (Channel c : callBacks) {
+            c.close();
         }
     }
 }

@@ -11,23 +11,29 @@ import org.tinylog.Logger;
 
 /**
  * Step one of every listener: decode the bytes, authenticate them by the listener's policy (legacy,
- * hardened or both), and drop duplicates. Each rejection is counted and logged with its own reason;
- * a source that keeps failing is throttled.
+ * hardened or both), and drop duplicates. Each rejection is counted and logged with its own reason. Every
+ * well-formed request is authenticated whatever its source's history: only the logging of a source that keeps
+ * failing is limited ({@link FailureLog}).
  */
 public final class RequestGate {
     private final String listener;
     private final Credentials credentials;
     private final RequestHistory history = new RequestHistory();
-    private final FailureLimiter limiter;
+    private final FailureLog failures;
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong throttled = new AtomicLong();
+    private final AtomicLong challengeFailures = new AtomicLong();
 
     public RequestGate(String listener, Credentials credentials) {
         this.listener = listener;
         this.credentials = credentials;
-        this.limiter = new FailureLimiter(listener);
+        this.failures = new FailureLog(listener);
+    }
+
+    /** The listener's name, as its log lines start. */
+    public String listener() {
+        return listener;
     }
 
     public RequestHistory history() {
@@ -39,25 +45,21 @@ public final class RequestGate {
     }
 
     /** Counters of dropped input, for status output and tests. */
-    public record Drops(long malformed, long rejected, long duplicates, long throttled) {
+    public record Drops(long malformed, long rejected, long duplicates, long challengeFailures) {
     }
 
     public Drops drops() {
-        return new Drops(malformed.get(), rejected.get(), duplicates.get(), throttled.get());
+        return new Drops(malformed.get(), rejected.get(), duplicates.get(), challengeFailures.get());
     }
 
     /** Returns the authenticated, first-seen request, or null when it must be dropped (already logged). */
     public FenceRequest admit(byte[] bytes, String from) {
-        if (limiter.throttled(from)) {
-            throttled.incrementAndGet();
-            return null;
-        }
         FenceRequest req;
         try {
             req = FenceRequest.decode(bytes);
         } catch (WireFormatException e) {
             malformed.incrementAndGet();
-            if (limiter.failed(from)) {
+            if (failures.failed(from)) {
                 Logger.warn("{} {}: malformed request dropped: {}", listener, from, e.getMessage());
             }
             return null;
@@ -65,7 +67,7 @@ public final class RequestGate {
         String problem = authenticate(req);
         if (problem != null) {
             rejected.incrementAndGet();
-            if (limiter.failed(from)) {
+            if (failures.failed(from)) {
                 Logger.warn("{} {}: request dropped: {} ({})", listener, from, problem, req);
             }
             return null;
@@ -76,6 +78,25 @@ public final class RequestGate {
             return null;
         }
         return req;
+    }
+
+    /**
+     * The caller failed the challenge after a request that verified: it does not hold the key (or the
+     * listener's {@code auth} differs from the client's {@code -C}). Counted and logged like a rejection.
+     */
+    public void challengeFailed(String from, String why, FenceRequest req) {
+        challengeFailures.incrementAndGet();
+        if (failures.failed(from)) {
+            Logger.warn("{} {}: {}; dropped {}", listener, from, why, req);
+        }
+    }
+
+    /** Counts and logs a malformed frame of a listener that frames requests itself (serial). */
+    public void malformed(String from, String why) {
+        malformed.incrementAndGet();
+        if (failures.failed(from)) {
+            Logger.warn("{} {}: {}", listener, from, why);
+        }
     }
 
     /** Null when the request is authentic under this listener's policy, else why not. */

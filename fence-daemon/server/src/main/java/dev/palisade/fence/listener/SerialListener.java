@@ -3,6 +3,7 @@ package dev.palisade.fence.listener;
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.stream.StreamSession;
+import dev.palisade.fence.transport.FenceThreads;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.DomainDirectory;
 import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig;
@@ -47,16 +48,17 @@ public final class SerialListener implements FenceListener {
     private final SerialListenerConfig config;
     private final Credentials credentials;
     private final RequestGate gate;
-    private final RequestDispatcher dispatcher;
+    private final GatewayRuntime rt;
     /** Who may fence whom through this listener. */
     private final AccessMap scope;
     private final DomainDirectory directory;
     private final RequestHistory history = new RequestHistory();
-    private final FailureLimiter limiter;
+    private final FailureLog limiter;
     private final Map<Path, Link> links = new ConcurrentHashMap<>();
     private final String name;
     private volatile boolean closed;
-    private Thread reconciler;
+    private java.util.concurrent.ScheduledFuture<?> reconciler;
+    private final java.util.concurrent.ThreadFactory linkThreads;
 
     /** One connected domain socket. */
     private final class Link {
@@ -81,16 +83,22 @@ public final class SerialListener implements FenceListener {
         }
     }
 
-    public SerialListener(SerialListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
-                             AccessMap scope, DomainDirectory directory) {
+    public SerialListener(SerialListenerConfig config, Credentials credentials, AccessMap scope,
+                          DomainDirectory directory, GatewayRuntime rt) {
         this.config = config;
         this.credentials = credentials;
-        this.dispatcher = dispatcher;
+        this.rt = rt;
         this.scope = scope;
         this.directory = directory;
-        this.name = config.mode() == DomainSockets.Mode.SERIAL ? "serial" : "vmchannel";
+        this.name = config.mode() == SerialListenerConfig.Mode.SERIAL ? "serial" : "vmchannel";
         this.gate = credentials == null ? null : new RequestGate(name, credentials);
-        this.limiter = new FailureLimiter(name);
+        this.limiter = new FailureLog(name);
+        this.linkThreads = FenceThreads.factory(name);
+    }
+
+    @Override
+    public String name() {
+        return name;
     }
 
     @Override
@@ -100,27 +108,17 @@ public final class SerialListener implements FenceListener {
     }
 
     @Override
-    public void start() {
+    public void start(java.util.function.Consumer<Throwable> down) {
+        closed = false;
         reconcile();
-        reconciler = new Thread(this::reconcileLoop, name + "-domains");
-        reconciler.setDaemon(true);
-        reconciler.start();
+        // following the domains asks the hypervisor: on the housekeeping thread, never an event loop
+        reconciler = rt.housekeeping().scheduleWithFixedDelay(this::reconcile, RECONCILE_INTERVAL.toMillis(),
+                RECONCILE_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Domain sockets connected right now (for status output and tests). */
     public int connected() {
         return links.size();
-    }
-
-    private void reconcileLoop() {
-        while (!closed) {
-            try {
-                Thread.sleep(RECONCILE_INTERVAL.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            reconcile();
-        }
     }
 
     private synchronized void reconcile() {
@@ -162,9 +160,7 @@ public final class SerialListener implements FenceListener {
             ch.connect(UnixDomainSocketAddress.of(path));
             Link l = new Link(path, d.uuid(), d.name(), ch);
             links.put(path, l);
-            Thread t = new Thread(() -> serve(l), name + "-" + d.name());
-            t.setDaemon(true);
-            t.start();
+            linkThreads.newThread(() -> serve(l)).start();
             Logger.info("{}: connected to {} of domain {} ({})", name, path, d.name(), d.uuid());
         } catch (IOException e) {
             Logger.debug("{}: cannot connect to {} of domain {} yet: {}", name, path, d.name(), e.getMessage());
@@ -221,7 +217,13 @@ public final class SerialListener implements FenceListener {
             write(out, SerialFrame.response(ResponseCode.FAIL.code()));
             return;
         }
-        RequestDispatcher.Outcome o = dispatcher.execute(name, req, source, scope);
+        long started = System.nanoTime();
+        String where = name + " " + l.domain;
+        dev.palisade.fence.runner.Outcome o = rt.runner().call(where + ": " + code.action() + " of '" + r.domain()
+                + "'", () -> rt.operation().run(where, req, source, scope));
+        o = new dev.palisade.fence.runner.Outcome(o.code().onStockWire(code), o.hosts());
+        AnswerLog.answered(name, source, req, o.code(), code == RequestCode.HOSTLIST ? " (" + o.hosts().size()
+                + " domains)" : "", started, "stock frame");
         if (code == RequestCode.HOSTLIST && o.code() == ResponseCode.SUCCESS) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             b.writeBytes(SerialFrame.response(ResponseCode.HOSTLIST.code()));
@@ -250,7 +252,7 @@ public final class SerialListener implements FenceListener {
         // The conversation runs on the domain's socket; closing it at a deadline ends only this VM's link,
         // which the next reconcile reconnects.
         StreamSession s = new StreamSession(in, out, l.channel);
-        dispatcher.serve(name, req, l.uuid, s, credentials, scope);
+        StreamExchange.serve(gate, scope, rt, l.uuid, req, s);
     }
 
     private static void write(OutputStream out, byte[] b) throws IOException {
@@ -267,7 +269,7 @@ public final class SerialListener implements FenceListener {
     public void close() {
         closed = true;
         if (reconciler != null) {
-            reconciler.interrupt();
+            reconciler.cancel(false);
         }
         for (Link l : links.values()) {
             l.close();

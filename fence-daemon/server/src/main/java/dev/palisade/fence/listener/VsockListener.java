@@ -3,16 +3,20 @@ package dev.palisade.fence.listener;
 import dev.palisade.drivers.net.Vsock;
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
-import dev.palisade.fence.stream.StreamSession;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.DomainDirectory;
 import dev.palisade.fence.config.FenceDaemonConfig.VsockListenerConfig;
+import dev.palisade.fence.stream.StreamSession;
+import dev.palisade.fence.transport.FenceThreads;
 import dev.palisade.fence.wire.FenceRequest;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
@@ -20,28 +24,42 @@ import org.tinylog.Logger;
  * identified by its CID, resolved to the domain that libvirt gave that CID ({@code <vsock><cid address>}),
  * so groups can name the VM by name or UUID; a group that lists the CID itself, as fence_virtd configurations
  * do, is honoured too.
+ *
+ * <p>This listener stays on blocking sockets: Netty 4.1's epoll transport has the AF_VSOCK socket calls but
+ * no channel for them. Its callers are the VMs of one host, so one thread per connection (at most
+ * {@link #MAX_CONNECTIONS}) is bounded; every read has a deadline, and the hypervisor call still runs on the
+ * request runner.
  */
 public final class VsockListener implements FenceListener {
+    /** Connections served at once; more are refused (closed) until one ends. */
+    public static final int MAX_CONNECTIONS = 16;
+
     private final VsockListenerConfig config;
     private final RequestGate gate;
-    private final RequestDispatcher dispatcher;
     private final AccessMap scope;
     private final DomainDirectory directory;
-    private final ExecutorService workers;
+    private final GatewayRuntime rt;
     private final Set<Vsock.Connection> open = ConcurrentHashMap.newKeySet();
     private final String name;
+    private final ThreadPoolExecutor connections;
     private volatile Vsock.Server server;
-    private volatile boolean closed;
+    private volatile boolean closing;
 
-    public VsockListener(VsockListenerConfig config, Credentials credentials, RequestDispatcher dispatcher,
-                         AccessMap scope, DomainDirectory directory, ExecutorService workers) {
+    public VsockListener(VsockListenerConfig config, Credentials credentials, AccessMap scope,
+                         DomainDirectory directory, GatewayRuntime rt) {
         this.config = config;
-        this.dispatcher = dispatcher;
         this.scope = scope;
         this.directory = directory;
-        this.workers = workers;
+        this.rt = rt;
         this.name = "vsock port " + config.port();
         this.gate = new RequestGate(name, credentials);
+        this.connections = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                FenceThreads.factory("vsock"));
+    }
+
+    @Override
+    public String name() {
+        return name;
     }
 
     @Override
@@ -50,28 +68,29 @@ public final class VsockListener implements FenceListener {
     }
 
     @Override
-    public void start() throws IOException {
-        server = Vsock.Server.listen(config.port(), 16);
-        Thread t = new Thread(this::acceptLoop, "fence-vsock-" + config.port());
-        t.setDaemon(true);
-        t.start();
+    public void start(Consumer<Throwable> down) throws IOException {
+        closing = false;
+        Vsock.Server s = Vsock.Server.listen(config.port(), 16);
+        server = s;
+        FenceThreads.factory("vsock-accept").newThread(() -> acceptLoop(s, down)).start();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
+    private void acceptLoop(Vsock.Server s, Consumer<Throwable> down) {
+        while (!closing) {
             Vsock.Connection c;
             try {
-                c = server.accept();
+                c = s.accept();
             } catch (IOException e) {
-                if (!closed) {
-                    Logger.error("{}: {}", name, e.getMessage());
+                if (!closing) {
+                    down.accept(e);
                 }
                 return;
             }
             try {
-                workers.execute(() -> handle(c));
+                connections.execute(() -> handle(c));
             } catch (RejectedExecutionException e) {
-                Logger.warn("{} cid {}: all workers busy; connection closed", name, c.peerCid());
+                Logger.warn("{} cid {}: {} connections in progress; connection closed", name, c.peerCid(),
+                        MAX_CONNECTIONS);
                 c.close();
             }
         }
@@ -99,20 +118,18 @@ public final class VsockListener implements FenceListener {
         open.add(c);
         String from = "cid " + c.peerCid();
         try {
-            c.timeout(RequestDispatcher.AUTH_TIMEOUT.toMillis());
+            c.timeout(Exchange.STEP_TIMEOUT.toMillis());
             StreamSession s = new StreamSession(c.input(), c.output(), c);
-            s.deadline(System.nanoTime() + TcpListener.REQUEST_READ_TIMEOUT.toNanos());
+            s.deadline(System.nanoTime() + Exchange.REQUEST_READ_TIMEOUT.toNanos());
             FenceRequest req = gate.admit(s.readFully(FenceRequest.SIZE), from);
             if (req == null) {
                 return;
             }
-            dispatcher.serve(name, req, identity(c.peerCid() & 0xffffffffL), s, gate.credentials(), scope);
+            StreamExchange.serve(gate, scope, rt, identity(c.peerCid() & 0xffffffffL), req, s);
         } catch (IOException e) {
-            if (!closed) {
+            if (!closing) {
                 Logger.warn("{} {}: connection dropped: {}", name, from, e.getMessage());
             }
-        } catch (RuntimeException e) {
-            Logger.error(e, "{} {}: request failed", name, from);
         } finally {
             open.remove(c);
             c.close();
@@ -121,7 +138,7 @@ public final class VsockListener implements FenceListener {
 
     @Override
     public void close() {
-        closed = true;
+        closing = true;
         for (Vsock.Connection c : open) {
             c.close();
         }

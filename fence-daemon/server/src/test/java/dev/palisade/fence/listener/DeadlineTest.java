@@ -1,13 +1,12 @@
 package dev.palisade.fence.listener;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.fence.FenceDaemon;
-import dev.palisade.fence.access.AccessMap;
-import dev.palisade.fence.auth.Credentials;
-import dev.palisade.fence.wire.FenceRequest;
+import dev.palisade.fence.runner.Outcome;
+import dev.palisade.fence.runner.RequestRunner;
+import dev.palisade.fence.transport.FenceThreads;
 import dev.palisade.fence.agent.FenceVirtClient;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.backend.FenceBackend;
@@ -26,13 +25,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dispatcher's per-request deadline, tested with a backend double whose calls for the domain "stuck"
+ * The request runner's per-request deadline, tested with a backend double whose calls for the domain "stuck"
  * never return (a hypervisor call wedged mid-operation, which no real peer here reproduces on demand).
  */
 class DeadlineTest {
@@ -127,7 +125,7 @@ class DeadlineTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms >= 900 && ms < TestTime.millis(3000), "answered after " + ms + " ms");
         LogTail.await(mark, Duration.ofSeconds(5), "off of 'stuck' failed: the hypervisor did not answer within 1 s");
-        assertEquals(1, d.dispatcher().stats().timedOut());
+        assertEquals(1, d.runner().stats().timedOut());
         // one more stuck call in flight while shutting down
         CompletableFuture.runAsync(() -> {
             try {
@@ -144,63 +142,40 @@ class DeadlineTest {
     }
 
     /**
-     * The watchdog answers FAIL at the deadline and interrupts the call that missed it; when that call returns
-     * on its own meanwhile and its thread goes on to the next request (an event loop does), the interrupt must
-     * not land in that next call.
+     * The runner answers FAIL at the deadline and interrupts the call that missed it; when that call returns on
+     * its own afterwards and its worker goes on to the next request, the interrupt must not land in that next
+     * call.
      */
     @Test
-    void theDeadlineInterruptNeverReachesTheNextCallOnTheSameThread() throws Exception {
-        CountDownLatch watchdogSending = new CountDownLatch(1);
-        CountDownLatch watchdogClosed = new CountDownLatch(1);
-        AtomicBoolean nextInterrupted = new AtomicBoolean();
-        BlockingBackend backend = new BlockingBackend() {
-            @Override
-            public ResponseCode status(String vm) {
-                if (vm.equals("late")) {
-                    // returns once the watchdog is answering FAIL for it, deaf to interrupts like a native call
-                    awaitUninterruptibly(watchdogSending);
-                    return ResponseCode.SUCCESS;
-                }
-                // the next request on the same thread runs while the watchdog finishes with the late one
-                try {
-                    watchdogClosed.await(10, TimeUnit.SECONDS);
-                    Thread.sleep(TestTime.millis(100));
-                } catch (InterruptedException e) {
-                    nextInterrupted.set(true);
-                }
-                nextInterrupted.compareAndSet(false, Thread.currentThread().isInterrupted());
-                return ResponseCode.SUCCESS;
-            }
-        };
-        RequestDispatcher.Responder wire = new RequestDispatcher.Responder() {
-            @Override
-            public void send(byte[] bytes) {
-                if (Thread.currentThread().getName().equals("fence-deadline")) {
-                    watchdogSending.countDown();
-                    // a slow socket: the late call's thread meanwhile returns and takes the next request
-                    sleepUninterruptibly(TestTime.millis(300));
+    void theDeadlineInterruptNeverReachesTheNextCallOnTheSameWorker() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Thread> lateThread = new AtomicReference<>();
+        try (RequestRunner runner = new RequestRunner(Duration.ofMillis(TestTime.millis(200)), 1,
+                FenceThreads.factory("test-worker"))) {
+            long t0 = System.nanoTime();
+            Outcome late = runner.call("late", () -> {
+                lateThread.set(Thread.currentThread());
+                // deaf to interrupts, like a native call
+                awaitUninterruptibly(release);
+                return Outcome.of(ResponseCode.SUCCESS);
+            });
+            assertEquals(ResponseCode.FAIL, late.code(), "FAIL at the deadline");
+            assertTrue((System.nanoTime() - t0) / 1_000_000 >= 190, "not before the deadline");
+            release.countDown();
+            // the one worker is free again once the late call has returned
+            Outcome next = null;
+            for (int i = 0; i < 200 && next == null; i++) {
+                Outcome o = runner.call("next", () -> Outcome.of(
+                        Thread.currentThread() == lateThread.get() && !Thread.currentThread().isInterrupted()
+                                ? ResponseCode.SUCCESS : ResponseCode.PERM));
+                if (o.code() != ResponseCode.FAIL) {
+                    next = o;
+                } else {
+                    Thread.sleep(10);
                 }
             }
-
-            @Override
-            public void close() {
-                if (Thread.currentThread().getName().equals("fence-deadline")) {
-                    watchdogClosed.countDown();
-                }
-            }
-        };
-        Credentials open = Credentials.legacy(FenceKey.of(new byte[32]), HashType.NONE, HashType.NONE);
-        try (RequestDispatcher d = new RequestDispatcher(backend, Duration.ofSeconds(1))) {
-            FenceRequest late = FenceRequest.builder().request(RequestCode.STATUS).hashType(HashType.NONE)
-                    .domain("late").seqno(1).build();
-            FenceRequest next = FenceRequest.builder().request(RequestCode.STATUS).hashType(HashType.NONE)
-                    .domain("next").seqno(2).build();
-            assertEquals(ResponseCode.FAIL, d.answer("test", d.handshake("test", late, "src", open), "src", wire,
-                    AccessMap.allowAll(), System.nanoTime()), "the late call was answered FAIL by the watchdog");
-            assertEquals(ResponseCode.SUCCESS, d.answer("test", d.handshake("test", next, "src", open), "src", wire,
-                    AccessMap.allowAll(), System.nanoTime()));
-            assertEquals(0, watchdogClosed.getCount(), "the watchdog finished with the late call during the next one");
-            assertFalse(nextInterrupted.get(), "the next call was interrupted");
+            assertEquals(ResponseCode.SUCCESS, next.code(), "the next call ran on the same worker, not interrupted");
+            assertEquals(1, runner.stats().timedOut());
         }
     }
 
@@ -216,17 +191,6 @@ class DeadlineTest {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleepUninterruptibly(long ms) {
-        long until = System.nanoTime() + ms * 1_000_000;
-        while (System.nanoTime() < until) {
-            try {
-                Thread.sleep(Math.max(1, (until - System.nanoTime()) / 1_000_000));
-            } catch (InterruptedException ignored) {
-                // keep sleeping
-            }
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.palisade.fence.testing.LogTail;
 import dev.palisade.drivers.testing.TestTime;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.RequestCode;
+import dev.palisade.fence.wire.ResponseCode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -79,7 +80,8 @@ class HardenedTcpTest {
         assertEquals(0, list.code());
         assertEquals(4, list.hosts().size());
         assertEquals("appliance-a", list.hosts().get(0).domain());
-        assertEquals(2, client.tcp(at(bothPort), RequestCode.STATUS, "no-such-vm").code());
+        assertEquals(ResponseCode.UNKNOWN_DOMAIN.code(), client.tcp(at(bothPort), RequestCode.STATUS, "no-such-vm").code(),
+                "hardened: an unknown domain is its own answer, never OFF");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.palisade.fence.access;
+package dev.palisade.fence.config;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -6,6 +6,12 @@ import java.net.InetAddress;
 /** Textual IP addresses as operators write them and as inet_ntop(3) prints them (RFC 5952 for IPv6). */
 public final class Addresses {
     private Addresses() {
+    }
+
+    /** The address of a peer as the access rules name it: its IP address in text, or the socket's own text. */
+    public static String text(java.net.SocketAddress a) {
+        return a instanceof java.net.InetSocketAddress isa && isa.getAddress() != null ? text(isa.getAddress())
+                : String.valueOf(a);
     }
 
     /** {@code fd77::1}, not Java's {@code fd77:0:0:0:0:0:0:1}; IPv4 unchanged; no scope suffix. */

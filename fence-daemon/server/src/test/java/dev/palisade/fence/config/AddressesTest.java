@@ -1,5 +1,6 @@
-package dev.palisade.fence.access;
+package dev.palisade.fence.config;
 
+import dev.palisade.fence.access.AccessMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,0 +1,264 @@
+package dev.palisade.fence.listener;
+
+import dev.palisade.fence.access.AccessMap;
+import dev.palisade.fence.config.Addresses;
+import dev.palisade.fence.auth.ServerHandshake;
+import dev.palisade.fence.runner.Outcome;
+import dev.palisade.fence.wire.ExchangeFrameDecoder;
+import dev.palisade.fence.wire.FenceRequest;
+import dev.palisade.fence.wire.HashType;
+import dev.palisade.fence.wire.HostListReply;
+import dev.palisade.fence.wire.RequestCode;
+import dev.palisade.fence.wire.ResponseCode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/**
+ * The gateway's side of one fence_virt conversation on a stream (a TCP connection, or the connection the
+ * gateway made back to a multicast client), as fence_virtd runs it: read the 176-byte request within
+ * {@link #REQUEST_READ_TIMEOUT} and admit it ({@link RequestGate}), answer the client's challenge and
+ * challenge back, each step within {@link #STEP_TIMEOUT}, run the operation on the request runner, and send
+ * the result byte or the host list (sealed in the hardened scheme) within {@link #STEP_TIMEOUT}; then close.
+ * Every wait is a deadline on the event loop, so a slow or silent client costs a file descriptor and never a
+ * thread. Nothing here blocks: the hypervisor call runs on a request worker.
+ *
+ * <p>A read-only request (status, list, monitor) whose signature verified is started on its worker at once,
+ * while the challenge/response goes back and forth; its answer is released only to a client that proves the
+ * key, and only if the call began less than {@link #EARLY_CALL_WINDOW} before that (else it runs again, so an
+ * answer is never older than the exchange that asked for it). Power actions start only after the proof.
+ */
+final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFrameDecoder.Sizes {
+    /** fence_virtd reads the request within 1 s of accepting, then closes. */
+    static final Duration REQUEST_READ_TIMEOUT = Duration.ofSeconds(1);
+    /** fence_virtd gives each challenge/response step 10 s; the answer gets as long to be taken. */
+    static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /** How old a read-only answer started during the exchange may be when it is released. */
+    static final Duration EARLY_CALL_WINDOW = Duration.ofMillis(100);
+    private static final boolean EARLY_CALLS = Boolean.parseBoolean(System.getProperty("palisade.fence.earlyCalls",
+            "true"));
+
+    private enum State { REQUEST, HANDSHAKE, WORKING, ANSWERING, DONE }
+
+    private final RequestGate gate;
+    private final AccessMap scope;
+    private final GatewayRuntime rt;
+    private ExchangeFrameDecoder decoder;
+    private String from;
+    private FenceRequest req;
+    private ServerHandshake hs;
+    private State state;
+    private ScheduledFuture<?> deadline;
+    private long started;
+    private boolean calling;
+    private long callStarted;
+    private Outcome early;
+
+    /**
+     * {@code from}: the caller's identity when the listener knows it already (a multicast call-back), else
+     * null (the peer's address); {@code admitted}: the request when it came another way (multicast), else null.
+     */
+    Exchange(RequestGate gate, AccessMap scope, GatewayRuntime rt, String from, FenceRequest admitted) {
+        this.gate = gate;
+        this.scope = scope;
+        this.rt = rt;
+        this.from = from;
+        this.req = admitted;
+        this.state = admitted == null ? State.REQUEST : State.HANDSHAKE;
+    }
+
+    void install(ChannelPipeline p) {
+        decoder = new ExchangeFrameDecoder(this);
+        p.addLast(decoder);
+        p.addLast(this);
+    }
+
+    @Override
+    public int want() {
+        return switch (state) {
+            case REQUEST -> FenceRequest.SIZE;
+            case HANDSHAKE -> hs.want();
+            default -> 0;
+        };
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (from == null) {
+            from = Addresses.text(ctx.channel().remoteAddress());
+        }
+        started = System.nanoTime();
+        if (req == null) {
+            arm(ctx, REQUEST_READ_TIMEOUT);
+        } else {
+            begin(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof byte[] frame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (state == State.REQUEST) {
+            req = gate.admit(frame, from);
+            if (req == null) {
+                finish(ctx);
+                return;
+            }
+            state = State.HANDSHAKE;
+            begin(ctx);
+            return;
+        }
+        byte[] reply = hs.take(frame);
+        if (reply == null) {
+            gate.challengeFailed(from, hs.failure(), req);
+            finish(ctx);
+            return;
+        }
+        if (reply.length > 0) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(reply));
+        }
+        if (hs.authenticated()) {
+            authenticated(ctx);
+        } else {
+            arm(ctx, STEP_TIMEOUT);
+        }
+    }
+
+    /** The request is admitted: the challenge/response starts, and a read-only call with it. */
+    private void begin(ChannelHandlerContext ctx) {
+        hs = new ServerHandshake(req, gate.credentials());
+        if (EARLY_CALLS && readOnly(req) && req.hashTypeByte() != HashType.NONE.code()) {
+            call(ctx);
+        }
+        if (hs.authenticated()) {
+            authenticated(ctx);
+        } else {
+            arm(ctx, STEP_TIMEOUT);
+        }
+    }
+
+    private static boolean readOnly(FenceRequest r) {
+        RequestCode c = r.request();
+        return c == RequestCode.STATUS || c == RequestCode.HOSTLIST || c == RequestCode.DEVSTATUS;
+    }
+
+    /** The client proved the key: the answer may go out once there is one. */
+    private void authenticated(ChannelHandlerContext ctx) {
+        state = State.WORKING;
+        disarm();
+        if (early != null) {
+            if (System.nanoTime() - callStarted <= EARLY_CALL_WINDOW.toNanos()) {
+                answer(ctx, early);
+                return;
+            }
+            early = null;
+        }
+        if (!calling) {
+            call(ctx);
+        }
+    }
+
+    private void call(ChannelHandlerContext ctx) {
+        RequestCode code = req.request();
+        callStarted = System.nanoTime();
+        if (code == null) {
+            AnswerLog.unknownCode(gate.listener(), from, req);
+            outcome(ctx, Outcome.FAIL);
+            return;
+        }
+        calling = true;
+        String where = gate.listener() + " " + from;
+        rt.runner().submit(where + ": " + code.action() + " of '" + req.domain() + "'",
+                () -> rt.operation().run(where, req, from, scope), ctx.executor(), o -> {
+                    calling = false;
+                    outcome(ctx, o);
+                });
+    }
+
+    /** The operation's outcome: answered now, or kept until the client has proved the key. */
+    private void outcome(ChannelHandlerContext ctx, Outcome o) {
+        if (state == State.WORKING) {
+            answer(ctx, o);
+        } else if (state == State.HANDSHAKE) {
+            early = o;
+        }
+    }
+
+    /** Sends the answer, then closes once the client has taken it (or at the deadline). */
+    private void answer(ChannelHandlerContext ctx, Outcome o) {
+        state = State.ANSWERING;
+        arm(ctx, STEP_TIMEOUT);
+        ResponseCode code = hs.hardened() ? o.code() : o.code().onStockWire(req.request());
+        String detail = "";
+        if (req.request() == RequestCode.HOSTLIST && code == ResponseCode.SUCCESS) {
+            detail = " (" + o.hosts().size() + " domains)";
+            ctx.pipeline().addFirst(new ChunkedWriteHandler());
+            ctx.writeAndFlush(new HostListReply(o.hosts(), hs.seal())).addListener(sent(ctx));
+        } else {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(hs.sealed(code.code()))).addListener(sent(ctx));
+        }
+        AnswerLog.answered(gate.listener(), from, req, code, detail, started);
+    }
+
+    private ChannelFutureListener sent(ChannelHandlerContext ctx) {
+        return f -> finish(ctx);
+    }
+
+    private void arm(ChannelHandlerContext ctx, Duration d) {
+        disarm();
+        deadline = ctx.executor().schedule(() -> expired(ctx), d.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void disarm() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    private void expired(ChannelHandlerContext ctx) {
+        String why = state == State.ANSWERING ? "deadline passed before the client took the answer"
+                : "deadline passed after " + decoder.buffered() + " of " + want() + " bytes";
+        Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, why);
+        finish(ctx);
+    }
+
+    private void finish(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        disarm();
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.REQUEST && decoder.buffered() > 0) {
+            Logger.warn("{} {}: connection dropped: peer closed after {} of {} bytes", gate.listener(), from,
+                    decoder.buffered(), FenceRequest.SIZE);
+        } else if (state != State.DONE && state != State.ANSWERING && req != null) {
+            Logger.warn("{} {}: connection dropped: the client left during the {}", gate.listener(), from,
+                    state == State.HANDSHAKE ? "challenge/response" : "operation");
+        }
+        state = State.DONE;
+        disarm();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state != State.DONE) {
+            Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, cause.getMessage());
+        }
+        finish(ctx);
+    }
+}
