@@ -1,8 +1,5 @@
 package dev.palisade.fence.wire;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -20,8 +17,8 @@ import java.nio.charset.StandardCharsets;
  *
  * Palisade adds one frame: the hardened magic {@code "abbh"} followed by a 176-byte hardened request;
  * the rest of that conversation is the hardened exchange of docs/hardened-auth.md on the same stream.
- * A reader resynchronises on the next magic after noise, so garbage on a serial line costs nothing but
- * the garbage.
+ * The gateway reads these frames with {@link SerialFrameDecoder}, which resynchronises on the next magic
+ * after noise, so garbage on a serial line costs nothing but the garbage.
  */
 public final class SerialFrame {
     /** "abba" little-endian. */
@@ -30,7 +27,6 @@ public final class SerialFrame {
     public static final int HARDENED_MAGIC = 0x68626261;
     public static final int REQUEST_SIZE = 74;
     public static final int RESPONSE_SIZE = 5;
-    private static final byte[] MAGIC_BYTES = {0x61, 0x62, 0x62, 0x61};
     private static final byte[] HARDENED_MAGIC_BYTES = {0x61, 0x62, 0x62, 0x68};
 
     private SerialFrame() {
@@ -43,7 +39,10 @@ public final class SerialFrame {
         }
     }
 
-    /** What the reader found: a stock request, a hardened request (176 bytes), or a malformed frame. */
+    /**
+     * What the decoder found: a stock request, a hardened request (176 bytes), or a malformed frame; and the
+     * bytes of noise skipped before it.
+     */
     public record Frame(Request legacy, byte[] hardened, String malformed, int skipped) {
     }
 
@@ -91,33 +90,5 @@ public final class SerialFrame {
         }
         long seqno = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getInt(66) & 0xffffffffL;
         return new Request(body[0] & 0xff, body[1] & 0xff, domain, seqno);
-    }
-
-    /**
-     * Reads the next frame, skipping anything before a magic. Blocks until a whole frame is read; throws
-     * EOFException when the stream ends. {@code maxSkip} bounds how much noise is read before giving up
-     * on this frame (the caller then reports it and goes on).
-     */
-    public static Frame read(InputStream in, int maxSkip) throws IOException {
-        MagicScanner.Found found = MagicScanner.next(in, maxSkip, MAGIC_BYTES, HARDENED_MAGIC_BYTES);
-        if (found.magic() == 0) {
-            byte[] body = in.readNBytes(REQUEST_SIZE - 4);
-            if (body.length < REQUEST_SIZE - 4) {
-                throw new EOFException("serial stream closed inside a request");
-            }
-            try {
-                return new Frame(decodeBody(body), null, null, found.skipped());
-            } catch (WireFormatException e) {
-                return new Frame(null, null, e.getMessage(), found.skipped());
-            }
-        }
-        if (found.magic() == 1) {
-            byte[] req = in.readNBytes(FenceRequest.SIZE);
-            if (req.length < FenceRequest.SIZE) {
-                throw new EOFException("serial stream closed inside a hardened request");
-            }
-            return new Frame(null, req, null, found.skipped());
-        }
-        return new Frame(null, null, "no frame magic in " + found.skipped() + " bytes of noise", found.skipped());
     }
 }

@@ -50,6 +50,8 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
     private final RequestGate gate;
     private final AccessMap scope;
     private final GatewayRuntime rt;
+    /** For a conversation inside a lasting stream (a VM's serial line): what to do instead of closing. */
+    private final Runnable done;
     private ExchangeFrameDecoder decoder;
     private String from;
     private FenceRequest req;
@@ -66,12 +68,30 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
      * null (the peer's address); {@code admitted}: the request when it came another way (multicast), else null.
      */
     Exchange(RequestGate gate, AccessMap scope, GatewayRuntime rt, String from, FenceRequest admitted) {
+        this(gate, scope, rt, from, admitted, null);
+    }
+
+    /**
+     * A conversation on a stream that outlives it (a VM's serial line, whose own decoder hands this exchange
+     * its steps): it starts when added to the pipeline, and at its end it removes itself and runs
+     * {@code done} instead of closing the stream. A deadline that passes still closes the stream.
+     */
+    Exchange(RequestGate gate, AccessMap scope, GatewayRuntime rt, String from, FenceRequest admitted, Runnable done) {
         this.gate = gate;
         this.scope = scope;
         this.rt = rt;
         this.from = from;
         this.req = admitted;
+        this.done = done;
         this.state = admitted == null ? State.REQUEST : State.HANDSHAKE;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (done != null && ctx.channel().isActive()) {
+            started = System.nanoTime();
+            begin(ctx);
+        }
     }
 
     void install(ChannelPipeline p) {
@@ -229,15 +249,24 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
 
     private void expired(ChannelHandlerContext ctx) {
         String why = state == State.ANSWERING ? "deadline passed before the client took the answer"
-                : "deadline passed after " + decoder.buffered() + " of " + want() + " bytes";
+                : "deadline passed after " + (decoder == null ? "some" : String.valueOf(decoder.buffered())) + " of "
+                + want() + " bytes";
         Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, why);
-        finish(ctx);
-    }
-
-    private void finish(ChannelHandlerContext ctx) {
         state = State.DONE;
         disarm();
         ctx.close();
+    }
+
+    /** The conversation is over: the connection closes, or a lasting stream goes back to its own framing. */
+    private void finish(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        disarm();
+        if (done == null) {
+            ctx.close();
+        } else if (ctx.channel().isActive()) {
+            ctx.pipeline().remove(this);
+            done.run();
+        }
     }
 
     @Override
@@ -259,6 +288,8 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
         if (state != State.DONE) {
             Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, cause.getMessage());
         }
-        finish(ctx);
+        state = State.DONE;
+        disarm();
+        ctx.close();
     }
 }

@@ -2,25 +2,26 @@ package dev.palisade.fence.listener;
 
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
-import dev.palisade.fence.stream.StreamSession;
-import dev.palisade.fence.transport.FenceThreads;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.DomainDirectory;
 import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig;
+import dev.palisade.fence.transport.Buffers;
+import dev.palisade.fence.transport.Transport;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HostState;
 import dev.palisade.fence.wire.RequestCode;
 import dev.palisade.fence.wire.ResponseCode;
 import dev.palisade.fence.wire.SerialFrame;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
+import dev.palisade.fence.wire.SerialFrameDecoder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -28,22 +29,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
  * fence_virtd's serial and vmchannel listener: the gateway connects to the UNIX socket that each running
  * domain's {@code <serial>} (or {@code <channel>}) device binds on the host, and serves requests that
  * arrive on it in the "abba" framing, with the domain's UUID as the caller's identity. Domains are
- * followed by looking at the running set every {@link #RECONCILE_INTERVAL}: a new domain's sockets are
- * connected, a stopped one's closed, a socket that drops is reconnected.
+ * followed by looking at the running set every {@link #RECONCILE_INTERVAL} (on the housekeeping thread: it
+ * asks the hypervisor): a new domain's sockets are connected, a stopped one's closed, a socket that drops is
+ * connected again. The sockets are Netty channels on the event loops; the requests run on the request runner.
  *
  * <p>The stock framing carries no authentication (the socket itself is the proof of identity); with a key
  * and {@code auth = "hardened"} or {@code "both"}, the hardened frame ({@code "abbh"} + a hardened request)
- * is served too, and with {@code "hardened"} the stock frames are refused.
+ * is served too, its conversation running on the same socket, and with {@code "hardened"} the stock frames
+ * are refused.
  */
 public final class SerialListener implements FenceListener {
     public static final Duration RECONCILE_INTERVAL = Duration.ofSeconds(1);
-    private static final int MAX_NOISE = 4096;
 
     private final SerialListenerConfig config;
     private final Credentials credentials;
@@ -53,35 +58,11 @@ public final class SerialListener implements FenceListener {
     private final AccessMap scope;
     private final DomainDirectory directory;
     private final RequestHistory history = new RequestHistory();
-    private final FailureLog limiter;
-    private final Map<Path, Link> links = new ConcurrentHashMap<>();
+    private final FailureLog failures;
+    private final Map<Path, Channel> links = new ConcurrentHashMap<>();
     private final String name;
     private volatile boolean closed;
-    private java.util.concurrent.ScheduledFuture<?> reconciler;
-    private final java.util.concurrent.ThreadFactory linkThreads;
-
-    /** One connected domain socket. */
-    private final class Link {
-        final Path path;
-        final String uuid;
-        final String domain;
-        final SocketChannel channel;
-
-        Link(Path path, String uuid, String domain, SocketChannel channel) {
-            this.path = path;
-            this.uuid = uuid;
-            this.domain = domain;
-            this.channel = channel;
-        }
-
-        void close() {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
-        }
-    }
+    private ScheduledFuture<?> reconciler;
 
     public SerialListener(SerialListenerConfig config, Credentials credentials, AccessMap scope,
                           DomainDirectory directory, GatewayRuntime rt) {
@@ -92,8 +73,7 @@ public final class SerialListener implements FenceListener {
         this.directory = directory;
         this.name = config.mode() == SerialListenerConfig.Mode.SERIAL ? "serial" : "vmchannel";
         this.gate = credentials == null ? null : new RequestGate(name, credentials);
-        this.limiter = new FailureLog(name);
-        this.linkThreads = FenceThreads.factory(name);
+        this.failures = new FailureLog(name);
     }
 
     @Override
@@ -108,12 +88,11 @@ public final class SerialListener implements FenceListener {
     }
 
     @Override
-    public void start(java.util.function.Consumer<Throwable> down) {
+    public void start(Consumer<Throwable> down) {
         closed = false;
         reconcile();
-        // following the domains asks the hypervisor: on the housekeeping thread, never an event loop
         reconciler = rt.housekeeping().scheduleWithFixedDelay(this::reconcile, RECONCILE_INTERVAL.toMillis(),
-                RECONCILE_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                RECONCILE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Domain sockets connected right now (for status output and tests). */
@@ -122,6 +101,9 @@ public final class SerialListener implements FenceListener {
     }
 
     private synchronized void reconcile() {
+        if (closed) {
+            return;
+        }
         List<DomainDirectory.RunningDomain> running;
         try {
             running = directory.running();
@@ -140,124 +122,164 @@ public final class SerialListener implements FenceListener {
             }
             for (Path p : paths) {
                 wanted.add(p);
-                if (!links.containsKey(p) && !closed) {
+                if (!links.containsKey(p)) {
                     connect(p, d);
                 }
             }
         }
-        for (Link l : links.values()) {
-            if (!wanted.contains(l.path)) {
-                Logger.info("{}: domain {} stopped or lost its socket {}; disconnected", name, l.domain, l.path);
-                links.remove(l.path);
-                l.close();
+        for (Map.Entry<Path, Channel> e : links.entrySet()) {
+            if (!wanted.contains(e.getKey())) {
+                Logger.info("{}: the domain of {} stopped or lost the socket; disconnected", name, e.getKey());
+                links.remove(e.getKey());
+                e.getValue().close();
             }
         }
     }
 
     private void connect(Path path, DomainDirectory.RunningDomain d) {
-        try {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(path));
-            Link l = new Link(path, d.uuid(), d.name(), ch);
-            links.put(path, l);
-            linkThreads.newThread(() -> serve(l)).start();
-            Logger.info("{}: connected to {} of domain {} ({})", name, path, d.name(), d.uuid());
-        } catch (IOException e) {
-            Logger.debug("{}: cannot connect to {} of domain {} yet: {}", name, path, d.name(), e.getMessage());
-        }
-    }
-
-    private void serve(Link l) {
-        InputStream in = Channels.newInputStream(l.channel);
-        OutputStream out = Channels.newOutputStream(l.channel);
-        try {
-            while (!closed) {
-                SerialFrame.Frame f = SerialFrame.read(in, MAX_NOISE);
-                if (f.skipped() > 0 || f.malformed() != null) {
-                    if (limiter.failed(l.uuid)) {
-                        Logger.warn("{} {}: {}", name, l.domain, f.malformed() != null ? "malformed frame dropped: "
-                                + f.malformed() : "skipped " + f.skipped() + " bytes of noise before a frame");
+        Link link = new Link(path, d.uuid(), d.name());
+        Bootstrap b = new Bootstrap().group(rt.loops()).channel(Transport.get().domainSocketChannel())
+                .option(ChannelOption.ALLOCATOR, Buffers.allocator())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new SerialFrameDecoder(link), link);
                     }
-                }
-                if (f.legacy() != null) {
-                    serveStock(l, f.legacy(), out);
-                } else if (f.hardened() != null) {
-                    serveHardened(l, f.hardened(), in, out);
-                }
+                });
+        Channel ch = b.connect(Transport.get().domainSocketAddress(path)).addListener(f -> {
+            if (f.isSuccess()) {
+                Logger.info("{}: connected to {} of domain {} ({})", name, path, d.name(), d.uuid());
+            } else {
+                links.remove(path);
+                Logger.debug("{}: cannot connect to {} of domain {} yet: {}", name, path, d.name(),
+                        f.cause().getMessage());
             }
-        } catch (EOFException e) {
-            Logger.info("{}: {} of domain {} closed", name, l.path, l.domain);
-        } catch (IOException e) {
+        }).channel();
+        links.put(path, ch);
+        ch.closeFuture().addListener(f -> links.remove(path, ch));
+    }
+
+    /**
+     * One connected domain socket: stock requests are answered in serial frames, one at a time (the socket
+     * is not read while one runs); a hardened frame starts an {@link Exchange} on the socket, which the decoder
+     * feeds its steps until the answer is out.
+     */
+    private final class Link extends ChannelInboundHandlerAdapter implements
+            dev.palisade.fence.wire.ExchangeFrameDecoder.Sizes {
+        final Path path;
+        final String uuid;
+        final String domain;
+        /** The hardened conversation in progress, if any. */
+        Exchange exchange;
+
+        Link(Path path, String uuid, String domain) {
+            this.path = path;
+            this.uuid = uuid;
+            this.domain = domain;
+        }
+
+        @Override
+        public int want() {
+            return exchange == null ? 0 : exchange.want();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof byte[]) {
+                // a step of the hardened conversation
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            SerialFrame.Frame f = (SerialFrame.Frame) msg;
+            if ((f.skipped() > 0 || f.malformed() != null) && failures.failed(uuid)) {
+                Logger.warn("{} {}: {}", name, domain, f.malformed() != null ? "malformed frame dropped: "
+                        + f.malformed() : "skipped " + f.skipped() + " bytes of noise before a frame");
+            }
+            if (f.legacy() != null) {
+                stock(ctx, f.legacy());
+            } else if (f.hardened() != null) {
+                hardened(ctx, f.hardened());
+            }
+        }
+
+        private void stock(ChannelHandlerContext ctx, SerialFrame.Request r) {
+            if (credentials != null && !credentials.policy().acceptsLegacy()) {
+                if (failures.failed(uuid)) {
+                    Logger.warn("{} {}: stock (unauthenticated) request refused: this listener requires hardened "
+                            + "auth ({} '{}')", name, domain, actionName(r.request()), r.domain());
+                }
+                return;
+            }
+            if (!history.claim(r.request(), r.seqno(), r.domain())) {
+                Logger.debug("{} {}: duplicate of a request handled in the last 10 s dropped", name, domain);
+                return;
+            }
+            RequestCode code = r.code();
+            FenceRequest req = FenceRequest.builder().requestByte(r.request()).domain(r.domain()).seqno(r.seqno())
+                    .build();
+            if (code == null) {
+                Logger.warn("{} {}: unknown request code {}; answering FAIL", name, domain, r.request());
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(SerialFrame.response(ResponseCode.FAIL.code())));
+                return;
+            }
+            long started = System.nanoTime();
+            String where = name + " " + uuid;
+            // one request at a time per socket: nothing more is read until this one is answered
+            ctx.channel().config().setAutoRead(false);
+            rt.runner().submit(where + ": " + code.action() + " of '" + r.domain() + "'",
+                    () -> rt.operation().run(where, req, uuid, scope), ctx.executor(), o -> {
+                        ResponseCode rc = o.code().onStockWire(code);
+                        if (code == RequestCode.HOSTLIST && rc == ResponseCode.SUCCESS) {
+                            ByteBuf list = ctx.alloc().buffer();
+                            list.writeBytes(SerialFrame.response(ResponseCode.HOSTLIST.code()));
+                            for (HostState h : o.hosts()) {
+                                h.encodeTo(list);
+                            }
+                            list.writeZero(HostState.SIZE);
+                            list.writeBytes(SerialFrame.response(ResponseCode.SUCCESS.code()));
+                            ctx.writeAndFlush(list);
+                        } else {
+                            ctx.writeAndFlush(Unpooled.wrappedBuffer(SerialFrame.response(rc.code())));
+                        }
+                        AnswerLog.answered(name, uuid, req, rc, code == RequestCode.HOSTLIST
+                                ? " (" + o.hosts().size() + " domains)" : "", started, "stock frame");
+                        ctx.channel().config().setAutoRead(true);
+                    });
+        }
+
+        private void hardened(ChannelHandlerContext ctx, byte[] request) {
+            if (gate == null) {
+                if (failures.failed(uuid)) {
+                    Logger.warn("{} {}: hardened request dropped: no key_file configured for this listener", name,
+                            domain);
+                }
+                return;
+            }
+            FenceRequest req = gate.admit(request, uuid);
+            if (req == null) {
+                return;
+            }
+            // The conversation runs on the domain's socket; a deadline that passes closes only this VM's link,
+            // which the next reconcile connects again.
+            exchange = new Exchange(gate, scope, rt, uuid, req, () -> exchange = null);
+            ctx.pipeline().addLast(exchange);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
             if (!closed) {
-                Logger.warn("{}: {} of domain {}: {}", name, l.path, l.domain, e.getMessage());
+                Logger.info("{}: {} of domain {} closed", name, path, domain);
             }
-        } finally {
-            links.remove(l.path, l);
-            l.close();
+            ctx.fireChannelInactive();
         }
-    }
 
-    private void serveStock(Link l, SerialFrame.Request r, OutputStream out) throws IOException {
-        String source = l.uuid;
-        if (credentials != null && !credentials.policy().acceptsLegacy()) {
-            if (limiter.failed(source)) {
-                Logger.warn("{} {}: stock (unauthenticated) request refused: this listener requires hardened auth "
-                        + "({} '{}')", name, l.domain, actionName(r.request()), r.domain());
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (!closed) {
+                Logger.warn("{}: {} of domain {}: {}", name, path, domain, cause.getMessage());
             }
-            return;
+            ctx.close();
         }
-        if (!history.claim(r.request(), r.seqno(), r.domain())) {
-            Logger.debug("{} {}: duplicate of a request handled in the last 10 s dropped", name, l.domain);
-            return;
-        }
-        RequestCode code = r.code();
-        FenceRequest req = FenceRequest.builder().requestByte(r.request()).domain(r.domain()).seqno(r.seqno()).build();
-        if (code == null) {
-            Logger.warn("{} {}: unknown request code {}; answering FAIL", name, l.domain, r.request());
-            write(out, SerialFrame.response(ResponseCode.FAIL.code()));
-            return;
-        }
-        long started = System.nanoTime();
-        String where = name + " " + l.domain;
-        dev.palisade.fence.runner.Outcome o = rt.runner().call(where + ": " + code.action() + " of '" + r.domain()
-                + "'", () -> rt.operation().run(where, req, source, scope));
-        o = new dev.palisade.fence.runner.Outcome(o.code().onStockWire(code), o.hosts());
-        AnswerLog.answered(name, source, req, o.code(), code == RequestCode.HOSTLIST ? " (" + o.hosts().size()
-                + " domains)" : "", started, "stock frame");
-        if (code == RequestCode.HOSTLIST && o.code() == ResponseCode.SUCCESS) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            b.writeBytes(SerialFrame.response(ResponseCode.HOSTLIST.code()));
-            for (HostState h : o.hosts()) {
-                b.writeBytes(h.encode());
-            }
-            b.writeBytes(HostState.TERMINATOR);
-            b.writeBytes(SerialFrame.response(ResponseCode.SUCCESS.code()));
-            write(out, b.toByteArray());
-        } else {
-            write(out, SerialFrame.response(o.code().code()));
-        }
-    }
-
-    private void serveHardened(Link l, byte[] request, InputStream in, OutputStream out) throws IOException {
-        if (gate == null) {
-            if (limiter.failed(l.uuid)) {
-                Logger.warn("{} {}: hardened request dropped: no key_file configured for this listener", name, l.domain);
-            }
-            return;
-        }
-        FenceRequest req = gate.admit(request, l.uuid);
-        if (req == null) {
-            return;
-        }
-        // The conversation runs on the domain's socket; closing it at a deadline ends only this VM's link,
-        // which the next reconcile reconnects.
-        StreamSession s = new StreamSession(in, out, l.channel);
-        StreamExchange.serve(gate, scope, rt, l.uuid, req, s);
-    }
-
-    private static void write(OutputStream out, byte[] b) throws IOException {
-        out.write(b);
-        out.flush();
     }
 
     private static String actionName(int request) {
@@ -266,13 +288,13 @@ public final class SerialListener implements FenceListener {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         if (reconciler != null) {
             reconciler.cancel(false);
         }
-        for (Link l : links.values()) {
-            l.close();
+        for (Channel c : links.values()) {
+            c.close();
         }
         links.clear();
     }
