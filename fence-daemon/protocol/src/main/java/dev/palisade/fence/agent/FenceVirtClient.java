@@ -182,6 +182,17 @@ public final class FenceVirtClient {
                 ? List.of(Arrays.copyOfRange(requestBytes, 144, 176)) : List.of();
     }
 
+    /**
+     * One request over a TCP socket the caller has connected, on the caller's thread (blocking reads under the
+     * request's deadline): the conversation of {@link #tcp} without the client event loop, for callers that
+     * make one request per thread anyway (load generators, scripts).
+     */
+    public Result stream(java.net.Socket connected, RequestCode op, String domain) throws IOException {
+        StreamSession io = new StreamSession(connected, System.nanoTime() + timeout.toNanos());
+        byte[] req = request(op, domain).encode();
+        return converse(io, req, handshake(macOf(req)));
+    }
+
     /** One request over an already connected stream in the TCP conversation (vsock). */
     public Result stream(InputStream in, OutputStream out, Closeable closer, RequestCode op, String domain)
             throws IOException {

@@ -5,7 +5,6 @@ import dev.palisade.fence.wire.ResultSeal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import org.bouncycastle.crypto.macs.HMac;
@@ -41,8 +40,6 @@ public final class HardenedAuth {
     static final int MAC_OFFSET = 144;
     public static final Duration DEFAULT_SKEW = Duration.ofSeconds(30);
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private HardenedAuth() {
     }
 
@@ -66,7 +63,7 @@ public final class HardenedAuth {
         byte[] b = unsigned.toBuilder().hashTypeByte(HASH_TYPE).random(new byte[FenceRequest.RANDOM_SIZE])
                 .hash(new byte[FenceRequest.HASH_SIZE]).build().encode();
         byte[] nonce = new byte[NONCE_SIZE];
-        RANDOM.nextBytes(nonce);
+        Randomness.fill(nonce);
         System.arraycopy(nonce, 0, b, NONCE_OFFSET, NONCE_SIZE);
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(TIME_OFFSET, epochMillis);
         System.arraycopy(keys.keyId(), 0, b, KEY_ID_OFFSET, HardenedKeys.KEY_ID_SIZE);
@@ -122,7 +119,7 @@ public final class HardenedAuth {
 
     public static byte[] newChallenge() {
         byte[] c = new byte[CHALLENGE_SIZE];
-        RANDOM.nextBytes(c);
+        Randomness.fill(c);
         return c;
     }
 

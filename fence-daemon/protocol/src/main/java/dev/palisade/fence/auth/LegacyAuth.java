@@ -3,7 +3,6 @@ package dev.palisade.fence.auth;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
@@ -14,8 +13,6 @@ import java.util.Arrays;
 public final class LegacyAuth {
     /** Challenges and responses are always 64 bytes, whatever the hash (MAX_HASH_LENGTH). */
     public static final int CHALLENGE_SIZE = 64;
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private LegacyAuth() {
     }
@@ -40,7 +37,7 @@ public final class LegacyAuth {
             return b.build();
         }
         byte[] random = new byte[FenceRequest.RANDOM_SIZE];
-        RANDOM.nextBytes(random);
+        Randomness.fill(random);
         FenceRequest zeroed = b.random(random).build();
         byte[] digest = digest(type, key, zeroed.encode());
         return zeroed.toBuilder().hash(digest).build();
@@ -74,7 +71,7 @@ public final class LegacyAuth {
     /** A fresh 64-byte challenge. */
     public static byte[] newChallenge() {
         byte[] c = new byte[CHALLENGE_SIZE];
-        RANDOM.nextBytes(c);
+        Randomness.fill(c);
         return c;
     }
 

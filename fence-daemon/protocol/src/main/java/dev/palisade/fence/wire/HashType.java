@@ -12,6 +12,9 @@ public enum HashType {
     SHA256(2, "SHA-256", 32),
     SHA512(3, "SHA-512", 64);
 
+    /** values() copies its array on every call; the decoders look codes up once per request. */
+    private static final HashType[] ALL = values();
+
     private final int code;
     private final String algorithm;
     private final int length;
@@ -42,7 +45,7 @@ public enum HashType {
 
     /** The hash type with this wire code, or null when the code is not one fence_virt defines. */
     public static HashType fromCode(int code) {
-        for (HashType h : values()) {
+        for (HashType h : ALL) {
             if (h.code == code) {
                 return h;
             }

@@ -10,6 +10,9 @@ public enum RequestCode {
     DEVSTATUS(5, "monitor"),
     HOSTLIST(6, "list");
 
+    /** values() copies its array on every call; the decoders look codes up once per request. */
+    private static final RequestCode[] ALL = values();
+
     private final int code;
     private final String action;
 
@@ -38,7 +41,7 @@ public enum RequestCode {
 
     /** The request with this wire code, or null when unknown. */
     public static RequestCode fromCode(int code) {
-        for (RequestCode r : values()) {
+        for (RequestCode r : ALL) {
             if (r.code == code) {
                 return r;
             }

@@ -18,6 +18,9 @@ public enum ResponseCode {
     /** Announces a host-list stream (0xFD). */
     HOSTLIST(253);
 
+    /** values() copies its array on every call; the decoders look codes up once per request. */
+    private static final ResponseCode[] ALL = values();
+
     private final int code;
 
     ResponseCode(int code) {
@@ -45,7 +48,7 @@ public enum ResponseCode {
 
     /** The response with this wire code (unsigned byte), or null when unknown. */
     public static ResponseCode fromCode(int code) {
-        for (ResponseCode r : values()) {
+        for (ResponseCode r : ALL) {
             if (r.code == code) {
                 return r;
             }

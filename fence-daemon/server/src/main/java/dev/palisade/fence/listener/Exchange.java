@@ -4,6 +4,7 @@ import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.config.Addresses;
 import dev.palisade.fence.auth.ServerHandshake;
 import dev.palisade.fence.runner.Outcome;
+import dev.palisade.fence.runner.RequestRunner;
 import dev.palisade.fence.wire.ExchangeFrameDecoder;
 import dev.palisade.fence.wire.FenceRequest;
 import dev.palisade.fence.wire.HashType;
@@ -19,6 +20,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /**
@@ -57,11 +59,15 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
     private FenceRequest req;
     private ServerHandshake hs;
     private State state;
-    private ScheduledFuture<?> deadline;
+    /** The current step's deadline (nanoTime), or 0 while none runs (the request runner keeps the call's). */
+    private long due;
+    /** One timer per connection, scheduled again only when it fires before a later deadline. */
+    private ScheduledFuture<?> timer;
+    private long timerAt;
     private long started;
-    private boolean calling;
+    /** The operation's call, once started (during the challenge/response for a read-only request). */
+    private RequestRunner.Ticket ticket;
     private long callStarted;
-    private Outcome early;
 
     /**
      * {@code from}: the caller's identity when the listener knows it already (a multicast call-back), else
@@ -177,42 +183,37 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
     private void authenticated(ChannelHandlerContext ctx) {
         state = State.WORKING;
         disarm();
-        if (early != null) {
-            if (System.nanoTime() - callStarted <= EARLY_CALL_WINDOW.toNanos()) {
-                answer(ctx, early);
-                return;
-            }
-            early = null;
+        if (ticket != null && System.nanoTime() - callStarted > EARLY_CALL_WINDOW.toNanos()) {
+            // started too long ago to answer with: ask again
+            ticket.release();
+            ticket = null;
         }
-        if (!calling) {
+        if (ticket == null) {
             call(ctx);
+        }
+        if (ticket != null) {
+            ticket.onDone(o -> {
+                if (state == State.WORKING) {
+                    answer(ctx, o);
+                }
+            });
         }
     }
 
+    /** Starts the operation on the request runner (an unknown request code is answered FAIL at once). */
     private void call(ChannelHandlerContext ctx) {
         RequestCode code = req.request();
         callStarted = System.nanoTime();
         if (code == null) {
             AnswerLog.unknownCode(gate.listener(), from, req);
-            outcome(ctx, Outcome.FAIL);
+            if (state == State.WORKING) {
+                answer(ctx, Outcome.FAIL);
+            }
             return;
         }
-        calling = true;
-        String where = gate.listener() + " " + from;
-        rt.runner().submit(where + ": " + code.action() + " of '" + req.domain() + "'",
-                () -> rt.operation().run(where, req, from, scope), ctx.executor(), o -> {
-                    calling = false;
-                    outcome(ctx, o);
-                });
-    }
-
-    /** The operation's outcome: answered now, or kept until the client has proved the key. */
-    private void outcome(ChannelHandlerContext ctx, Outcome o) {
-        if (state == State.WORKING) {
-            answer(ctx, o);
-        } else if (state == State.HANDSHAKE) {
-            early = o;
-        }
+        Supplier<String> where = () -> gate.listener() + " " + from;
+        ticket = rt.runner().submit(() -> where.get() + ": " + code.action() + " of '" + req.domain() + "'",
+                () -> rt.operation().run(where, req, from, scope), ctx.executor());
     }
 
     /** Sends the answer, then closes once the client has taken it (or at the deadline). */
@@ -236,14 +237,46 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
     }
 
     private void arm(ChannelHandlerContext ctx, Duration d) {
-        disarm();
-        deadline = ctx.executor().schedule(() -> expired(ctx), d.toNanos(), TimeUnit.NANOSECONDS);
+        due = System.nanoTime() + d.toNanos();
+        if (timer == null || due - timerAt < 0) {
+            schedule(ctx, d.toNanos());
+        }
+    }
+
+    private void schedule(ChannelHandlerContext ctx, long inNanos) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerAt = System.nanoTime() + inNanos;
+        timer = ctx.executor().schedule(() -> check(ctx), inNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The timer fired: the step's deadline has passed, or a later one was set meanwhile. */
+    private void check(ChannelHandlerContext ctx) {
+        timer = null;
+        if (state == State.DONE || due == 0) {
+            return;
+        }
+        long left = due - System.nanoTime();
+        if (left > 0) {
+            schedule(ctx, left);
+        } else {
+            expired(ctx);
+        }
     }
 
     private void disarm() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+        due = 0;
+    }
+
+    private void stopTimer() {
+        due = 0;
+        if (ticket != null) {
+            ticket.release();
+        }
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
@@ -253,14 +286,14 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
                 + want() + " bytes";
         Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, why);
         state = State.DONE;
-        disarm();
+        stopTimer();
         ctx.close();
     }
 
     /** The conversation is over: the connection closes, or a lasting stream goes back to its own framing. */
     private void finish(ChannelHandlerContext ctx) {
         state = State.DONE;
-        disarm();
+        stopTimer();
         if (done == null) {
             ctx.close();
         } else if (ctx.channel().isActive()) {
@@ -279,7 +312,7 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
                     state == State.HANDSHAKE ? "challenge/response" : "operation");
         }
         state = State.DONE;
-        disarm();
+        stopTimer();
         ctx.fireChannelInactive();
     }
 
@@ -289,7 +322,7 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
             Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, cause.getMessage());
         }
         state = State.DONE;
-        disarm();
+        stopTimer();
         ctx.close();
     }
 }

@@ -223,11 +223,11 @@ public final class SerialListener implements FenceListener {
                 return;
             }
             long started = System.nanoTime();
-            String where = name + " " + uuid;
+            java.util.function.Supplier<String> where = () -> name + " " + uuid;
             // one request at a time per socket: nothing more is read until this one is answered
             ctx.channel().config().setAutoRead(false);
-            rt.runner().submit(where + ": " + code.action() + " of '" + r.domain() + "'",
-                    () -> rt.operation().run(where, req, uuid, scope), ctx.executor(), o -> {
+            rt.runner().submit(() -> where.get() + ": " + code.action() + " of '" + r.domain() + "'",
+                    () -> rt.operation().run(where, req, uuid, scope), ctx.executor()).onDone(o -> {
                         ResponseCode rc = o.code().onStockWire(code);
                         if (code == RequestCode.HOSTLIST && rc == ResponseCode.SUCCESS) {
                             ByteBuf list = ctx.alloc().buffer();

@@ -42,8 +42,8 @@ final class StreamExchange {
             AnswerLog.unknownCode(gate.listener(), from, req);
             o = Outcome.FAIL;
         } else {
-            String where = gate.listener() + " " + from;
-            o = rt.runner().call(where + ": " + code.action() + " of '" + req.domain() + "'",
+            java.util.function.Supplier<String> where = () -> gate.listener() + " " + from;
+            o = rt.runner().call(() -> where.get() + ": " + code.action() + " of '" + req.domain() + "'",
                     () -> rt.operation().run(where, req, from, scope));
         }
         ResponseCode r = hs.hardened() ? o.code() : o.code().onStockWire(code);

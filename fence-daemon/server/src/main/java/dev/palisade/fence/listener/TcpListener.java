@@ -53,7 +53,7 @@ public final class TcpListener implements FenceListener {
     private volatile boolean closing;
     private volatile Consumer<Throwable> down;
     private final AtomicBoolean reported = new AtomicBoolean();
-    private long warnedFullAt;
+    private volatile long warnedFullAt;
 
     public TcpListener(TcpListenerConfig config, Credentials credentials, AccessMap scope, GatewayRuntime rt) {
         this.config = config;
@@ -123,7 +123,7 @@ public final class TcpListener implements FenceListener {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new Counted());
+                        ch.pipeline().addLast(counted);
                         new Exchange(gate, scope, rt, null, null).install(ch.pipeline());
                     }
                 });
@@ -166,7 +166,10 @@ public final class TcpListener implements FenceListener {
         }
     }
 
+    private final Counted counted = new Counted();
+
     /** Counts a listener's connections and pauses accepting while {@link #MAX_CONNECTIONS} are open. */
+    @io.netty.channel.ChannelHandler.Sharable
     private final class Counted extends ChannelInboundHandlerAdapter {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {

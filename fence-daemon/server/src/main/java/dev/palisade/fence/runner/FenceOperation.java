@@ -8,6 +8,7 @@ import dev.palisade.fence.wire.HostState;
 import dev.palisade.fence.wire.RequestCode;
 import dev.palisade.fence.wire.ResponseCode;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /**
@@ -37,7 +38,8 @@ public final class FenceOperation {
      * caller in the log. The answer may be {@link ResponseCode#UNKNOWN_DOMAIN}; the listener says it the way
      * the request's scheme can.
      */
-    public Outcome run(String where, FenceRequest req, String source, AccessMap scope) throws BackendException {
+    public Outcome run(Supplier<String> where, FenceRequest req, String source, AccessMap scope)
+            throws BackendException {
         RequestCode code = req.request();
         String domain = req.domain();
         switch (code) {
@@ -55,7 +57,7 @@ public final class FenceOperation {
             AccessMap.Decision d = scope.check(source, target);
             if (!d.allowed()) {
                 denied.incrementAndGet();
-                Logger.warn("{}: permission denied for {} of '{}': {}", where, code.action(), domain, d.rule());
+                Logger.warn("{}: permission denied for {} of '{}': {}", where.get(), code.action(), domain, d.rule());
                 return Outcome.of(ResponseCode.PERM);
             }
         }

@@ -1,17 +1,19 @@
 package dev.palisade.fence.runner;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /**
@@ -53,60 +55,108 @@ public final class RequestRunner implements AutoCloseable {
     }
 
     /**
-     * Starts {@code call} on a worker; {@code done} gets exactly one outcome, run on {@code loop} (the
-     * connection's event loop, which also keeps the deadline): the call's, or FAIL at the deadline, or FAIL at
-     * once when no worker is free. {@code what} names the request in the log ("tcp 127.0.0.1:1229
-     * 10.0.0.5: off of 'vm1'").
+     * Starts {@code call} on a worker and returns its ticket; ask the ticket for the outcome on {@code loop}
+     * (the connection's event loop, which also keeps the deadline). The outcome is the call's, or FAIL at the
+     * deadline, or FAIL at once when no worker is free. {@code what} names the request in the log ("tcp
+     * 127.0.0.1:1229 10.0.0.5: off of 'vm1'"); it is made only when a line is written. Call on the loop.
      */
-    public void submit(String what, Call call, ScheduledExecutorService loop, Consumer<Outcome> done) {
-        Pending p = new Pending(what, done);
+    public Ticket submit(Supplier<String> what, Call call, EventExecutor loop) {
+        Ticket t = new Ticket(what, loop);
         try {
-            p.future = workers.submit(() -> {
-                Outcome o = run(what, call);
-                loop.execute(() -> p.complete(o));
-            });
+            t.future = workers.submit(() -> t.finished(run(what, call)));
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
-            Logger.error("{} refused: all {} workers wait on the hypervisor", what, workers.getMaximumPoolSize());
-            loop.execute(() -> p.complete(Outcome.FAIL));
-            return;
+            Logger.error("{} refused: all {} workers wait on the hypervisor", what.get(), workers.getMaximumPoolSize());
+            t.finished(Outcome.FAIL);
+            return t;
         }
-        p.deadline = loop.schedule(p::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        t.deadline = loop.schedule(t::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return t;
     }
 
-    /** One submitted call; completed once, on its loop. */
-    private final class Pending {
-        final String what;
-        final Consumer<Outcome> done;
-        Future<?> future;
-        Future<?> deadline;
-        boolean completed;
+    /**
+     * A call in progress. Its outcome is kept until the loop asks for it ({@link #onDone}); only a loop that
+     * asked before the call ended is woken for it, so a call that ends while its client is still proving the
+     * key costs no wake-up of the loop.
+     */
+    public final class Ticket {
+        private final Supplier<String> what;
+        private final EventExecutor loop;
+        /** null while running, the Outcome once there is one, or the callback the loop left while it waits. */
+        private final AtomicReference<Object> state = new AtomicReference<>();
+        private Future<?> future;
+        private Future<?> deadline;
 
-        Pending(String what, Consumer<Outcome> done) {
+        Ticket(Supplier<String> what, EventExecutor loop) {
             this.what = what;
-            this.done = done;
+            this.loop = loop;
         }
 
-        void complete(Outcome o) {
-            if (completed) {
+        /** On the worker (or at once when refused): the call's outcome. */
+        private void finished(Outcome o) {
+            while (true) {
+                Object s = state.get();
+                if (s instanceof Outcome) {
+                    return; // answered FAIL at the deadline already: the late result is discarded
+                }
+                if (state.compareAndSet(s, o)) {
+                    served.incrementAndGet();
+                    if (s != null) {
+                        @SuppressWarnings("unchecked")
+                        Consumer<Outcome> waiting = (Consumer<Outcome>) s;
+                        loop.execute(() -> deliver(waiting, o));
+                    }
+                    return;
+                }
+            }
+        }
+
+        /** On the loop: {@code done} gets the outcome, now if it is in, else as soon as it is. */
+        public void onDone(Consumer<Outcome> done) {
+            Object s = state.get();
+            if (s == null && state.compareAndSet(null, done)) {
                 return;
             }
-            completed = true;
+            deliver(done, (Outcome) state.get());
+        }
+
+        private void deliver(Consumer<Outcome> done, Outcome o) {
             if (deadline != null) {
                 deadline.cancel(false);
             }
-            served.incrementAndGet();
             done.accept(o);
         }
 
-        void expire() {
-            if (completed) {
-                return;
+        /** On the loop, at the deadline: FAIL, and the worker is interrupted. */
+        private void expire() {
+            while (true) {
+                Object s = state.get();
+                if (s instanceof Outcome) {
+                    return;
+                }
+                if (state.compareAndSet(s, Outcome.FAIL)) {
+                    timedOut.incrementAndGet();
+                    Logger.error("{} failed: the hypervisor did not answer within {} s", what.get(),
+                            timeout.toSeconds());
+                    future.cancel(true);
+                    if (s != null) {
+                        @SuppressWarnings("unchecked")
+                        Consumer<Outcome> waiting = (Consumer<Outcome>) s;
+                        waiting.accept(Outcome.FAIL);
+                    }
+                    return;
+                }
             }
-            timedOut.incrementAndGet();
-            Logger.error("{} failed: the hypervisor did not answer within {} s", what, timeout.toSeconds());
-            complete(Outcome.FAIL);
-            future.cancel(true);
+        }
+
+        /**
+         * The outcome is not wanted any more (its connection is gone, or a newer call replaces it): a call that
+         * is over stops its deadline now; one still running keeps it, so a hung call is still interrupted.
+         */
+        public void release() {
+            if (deadline != null && state.get() instanceof Outcome) {
+                deadline.cancel(false);
+            }
         }
     }
 
@@ -114,13 +164,13 @@ public final class RequestRunner implements AutoCloseable {
      * Runs {@code call} on a worker and waits for it, for a listener whose connection has no event loop (vsock,
      * serial): the outcome, or FAIL at the deadline or when no worker is free.
      */
-    public Outcome call(String what, Call call) {
+    public Outcome call(Supplier<String> what, Call call) {
         Future<Outcome> f;
         try {
             f = workers.submit(() -> run(what, call));
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
-            Logger.error("{} refused: all {} workers wait on the hypervisor", what, workers.getMaximumPoolSize());
+            Logger.error("{} refused: all {} workers wait on the hypervisor", what.get(), workers.getMaximumPoolSize());
             return Outcome.FAIL;
         }
         try {
@@ -128,7 +178,7 @@ public final class RequestRunner implements AutoCloseable {
         } catch (TimeoutException e) {
             f.cancel(true);
             timedOut.incrementAndGet();
-            Logger.error("{} failed: the hypervisor did not answer within {} s", what, timeout.toSeconds());
+            Logger.error("{} failed: the hypervisor did not answer within {} s", what.get(), timeout.toSeconds());
             return Outcome.FAIL;
         } catch (ExecutionException e) {
             return Outcome.FAIL;
@@ -142,17 +192,17 @@ public final class RequestRunner implements AutoCloseable {
     }
 
     /** The call on its worker: whatever it throws fails this request only, and is logged. */
-    private static Outcome run(String what, Call call) {
+    private static Outcome run(Supplier<String> what, Call call) {
         try {
             return call.run();
         } catch (InterruptedException e) {
             return Outcome.FAIL;
         } catch (Exception e) {
-            Logger.error("{} failed: {}", what, e.getMessage());
+            Logger.error("{} failed: {}", what.get(), e.getMessage());
             return Outcome.FAIL;
         } catch (Error e) {
             // JNA reports a crash inside the hypervisor library as an Error: the request fails, the gateway stays
-            Logger.error(e, "{} failed inside the hypervisor library", what);
+            Logger.error(e, "{} failed inside the hypervisor library", what.get());
             return Outcome.FAIL;
         }
     }

@@ -153,7 +153,7 @@ class DeadlineTest {
         try (RequestRunner runner = new RequestRunner(Duration.ofMillis(TestTime.millis(200)), 1,
                 FenceThreads.factory("test-worker"))) {
             long t0 = System.nanoTime();
-            Outcome late = runner.call("late", () -> {
+            Outcome late = runner.call(() -> "late", () -> {
                 lateThread.set(Thread.currentThread());
                 // deaf to interrupts, like a native call
                 awaitUninterruptibly(release);
@@ -165,7 +165,7 @@ class DeadlineTest {
             // the one worker is free again once the late call has returned
             Outcome next = null;
             for (int i = 0; i < 200 && next == null; i++) {
-                Outcome o = runner.call("next", () -> Outcome.of(
+                Outcome o = runner.call(() -> "next", () -> Outcome.of(
                         Thread.currentThread() == lateThread.get() && !Thread.currentThread().isInterrupted()
                                 ? ResponseCode.SUCCESS : ResponseCode.PERM));
                 if (o.code() != ResponseCode.FAIL) {
