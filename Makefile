@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
-PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db
 
-.PHONY: all build deps test run bench clean
+.PHONY: all build deps test run bench image classlist soak mutants clean
 
 all: build
 
@@ -17,7 +17,17 @@ deps:
 	fi
 
 build:
-	$(MVN) -DskipTests install
+	$(MVN) -DskipTests -Dimage.skip=true install
+
+# the jlink runtime and both Debian packages (image/target/*.deb); `make test` builds and tests them too
+image: deps
+	$(MVN) -DskipTests package -pl image -am
+	@ls -l image/target/*.deb; du -sh image/target/runtime
+
+# the classes each package archives for class-data sharing (commit the lists it writes)
+classlist:
+	$(MVN) -DskipTests -Dimage.skip=true package -pl image -am
+	bash image/src/cds/train.sh image/target/palisade.jar image/gateway/target/palisade-fence-gateway.jar
 
 test: deps
 	mvn -B -ntp install -Dstyle.color=never $(MVN_ARGS) 2>&1 | tee target-test.log | grep -Ev '^\[INFO\] (Download|Progress)' ; exit $${PIPESTATUS[0]}
@@ -31,6 +41,15 @@ bench: deps build
 	bash bench/ipmi-bench.sh
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
+	bash bench/image-bench.sh
+
+# longer than make test: a million simulated schedules, every Jazzer target in fuzz mode, the false-death soak
+soak: deps build
+	bash scripts/soak.sh
+
+# each defect of the safety review re-introduced as a mutant: the default simulation run must catch every one
+mutants: deps build
+	bash scripts/mutants.sh
 
 clean:
 	$(MVN) clean
