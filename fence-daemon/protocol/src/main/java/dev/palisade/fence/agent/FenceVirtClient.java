@@ -98,7 +98,8 @@ public final class FenceVirtClient {
                 : LegacyAuth.sign(unsigned, hash, key);
     }
 
-    boolean isHardened() {
+    /** Whether this client speaks the hardened scheme, whose gateway answers UNKNOWN_DOMAIN and never OFF for a name it does not know. */
+    public boolean isHardened() {
         return hardened != null;
     }
 
