@@ -52,7 +52,8 @@ mutants: deps build
 	bash scripts/mutants.sh
 
 # two appliance VMs under QEMU built from the palisade .deb, real DRBD, failing over under faults and a nemesis
-# while a client writes through the VIP (needs root; about 25 minutes on 2 cores; docs/acceptance.md)
+# while a client writes through the VIP (needs root; docs/acceptance.md). Measured on 2 cores: boot and scenarios
+# 5,3,2,7 took 19 min; all of 1-7 plus the 10 min nemesis would take about 45 min (SCENARIOS= picks fewer)
 acceptance: deps
 	bash scripts/acceptance-drbd.sh
 
