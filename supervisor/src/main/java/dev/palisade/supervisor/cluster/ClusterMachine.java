@@ -84,8 +84,13 @@ public final class ClusterMachine {
         long millis();
     }
 
+    /**
+     * The members, this node, how long a quorate node may stay non-Primary before it stops to rejoin, the pause
+     * after a failed start (times the failures, up to 6), the pause before fencing a lost VIP holder again, and the
+     * member whose data starts a brand-new cluster (null: none named).
+     */
     public record Settings(List<Election.Member> members, int localNodeId, Duration nonPrimaryTimeout,
-                           Duration startRetry, Duration fenceRetry) {
+                           Duration startRetry, Duration fenceRetry, Election.Member newClusterFrom) {
     }
 
     private final Settings settings;
@@ -451,7 +456,8 @@ public final class ClusterMachine {
             effects.startGalera(StartMode.PC_RECOVERY, facts.report);
             return;
         }
-        Election.Outcome o = Election.decide(group.configured(), group.reports(), group.givenUp());
+        Election.Outcome o = Election.decide(group.configured(), group.reports(), group.givenUp(),
+                settings.newClusterFrom());
         if (o instanceof Election.Winner w && w.member().nodeId() == settings.localNodeId()) {
             decision("elected to bootstrap: " + w.why());
             to(Phase.BOOTSTRAPPING, "elected: " + w.why());

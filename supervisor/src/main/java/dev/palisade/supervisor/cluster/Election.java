@@ -22,7 +22,9 @@ import java.util.UUID;
  * <li>on equal seqnos, a position read from grastate.dat is preferred to a recovered one;</li>
  * <li>then the lowest node id;</li>
  * <li>a configured member that neither reported nor was given up blocks the election, unless the winner is a
- *     node Galera marked safe to bootstrap (the last to leave the Primary Component holds every commit).</li>
+ *     node Galera marked safe to bootstrap (the last to leave the Primary Component holds every commit);</li>
+ * <li>a brand-new cluster (every member reported, none was ever in a cluster) starts from the member the
+ *     configuration names ({@code new_cluster_from}); without one, nobody guesses whose data to keep.</li>
  * </ol>
  * Nothing here ever wipes or rewrites data; a blocked election says what it waits for.
  */
@@ -51,12 +53,20 @@ public final class Election {
             .thenComparing(e -> e.getValue().recovered())
             .thenComparing(e -> e.getKey().nodeId());
 
+    /** As {@link #decide(List, Map, Set, Member)} with no member named to start a new cluster. */
+    public static Outcome decide(List<Member> members, Map<Integer, Report> reports, Set<Integer> givenUp) {
+        return decide(members, reports, givenUp, null);
+    }
+
     /**
      * @param members  every configured member
      * @param reports  node id -> report, of the members that reported (others are ignored)
      * @param givenUp  node ids an operator gave up on (fenced) for this outage
+     * @param newClusterFrom the member whose data starts a brand-new cluster ({@code new_cluster_from}), or null:
+     *                 used only when every member reported and none was ever in a cluster (all zero uuids)
      */
-    public static Outcome decide(List<Member> members, Map<Integer, Report> reports, Set<Integer> givenUp) {
+    public static Outcome decide(List<Member> members, Map<Integer, Report> reports, Set<Integer> givenUp,
+                                 Member newClusterFrom) {
         Map<Member, Report> reported = new java.util.LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         for (Member m : members.stream().sorted(Comparator.comparingInt(Member::nodeId)).toList()) {
@@ -76,6 +86,19 @@ public final class Election {
                 + " run 'palisade ctl force-bootstrap " + missing.get(0) + "' (it is fenced first)";
         List<Map.Entry<Member, Report>> usable = reported.entrySet().stream().filter(e -> e.getValue().valid())
                 .toList();
+        if (usable.isEmpty() && missing.isEmpty() && reported.size() == members.size()
+                && reported.values().stream().allMatch(r -> r.uuid().equals(dev.palisade.supervisor.cluster.galera
+                .GraState.ZERO))) {
+            // no member was ever in a Galera cluster: which data starts one is the operator's choice, never a guess
+            if (newClusterFrom == null) {
+                return new Blocked("no member was ever in a Galera cluster (every uuid is zero): name the member "
+                        + "whose data starts it with new_cluster_from = \"NAME\"; in the cluster block");
+            }
+            Report r = reported.get(newClusterFrom);
+            return r == null ? new Blocked("new_cluster_from names " + newClusterFrom.name() + ", not a member")
+                    : new Winner(newClusterFrom, r, newClusterFrom.name() + " starts a new cluster (no member was "
+                    + "ever in one; new_cluster_from names it)");
+        }
         if (usable.isEmpty()) {
             return new Blocked(!missing.isEmpty() ? waiting : "no member has a usable position (zero uuid or "
                     + "unrecoverable seqno: " + describe(reported) + "); nothing is bootstrapped automatically");

@@ -57,6 +57,11 @@ class ElectionTest {
             safe with a missing node but two histories  | U:5s  V:7   -      | blocked:waiting for n3
             the safe node must hold the majority uuid   | V:5s  U:3   U:2    | n2
             nobody reported yet                         | -     -     -      | blocked:no member has reported
+            a new cluster without new_cluster_from      | Z:-1  Z:-1  Z:-1   | blocked:new_cluster_from
+            a new cluster from the named member         | Z:-1  Z:-1  Z:-1   | n2 from n2
+            a new cluster waits for every member        | Z:-1  Z:-1  -      | blocked:waiting for n3
+            a new cluster needs every member, none given up | Z:-1 Z:-1 g     | blocked:no member has a usable position
+            new_cluster_from never beats real data      | Z:-1  Z:-1  U:3r   | n3 from n2
             """)
     void decides(String why, String positions, String expected) {
         List<Election.Member> members = List.of(new Election.Member("n1", 1), new Election.Member("n2", 2),
@@ -75,7 +80,13 @@ class ElectionTest {
             }
             reports.put(i + 1, report(n));
         }
-        Election.Outcome o = Election.decide(members, reports, givenUp);
+        Election.Member from = null;
+        if (expected.contains(" from ")) {
+            String name = expected.substring(expected.indexOf(" from ") + 6);
+            from = members.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+            expected = expected.substring(0, expected.indexOf(" from "));
+        }
+        Election.Outcome o = Election.decide(members, reports, givenUp, from);
         if (expected.startsWith("blocked:")) {
             Election.Blocked b = assertInstanceOf(Election.Blocked.class, o, why + ": " + o);
             assertTrue(b.why().contains(expected.substring("blocked:".length())), why + ": " + b.why());

@@ -30,7 +30,7 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
     MachineFixture(int self) {
         this.self = self;
         this.m = new ClusterMachine(new ClusterMachine.Settings(MEMBERS, self, Duration.ofSeconds(30),
-                Duration.ofSeconds(5), Duration.ofSeconds(2)), this, this);
+                Duration.ofSeconds(5), Duration.ofSeconds(2), null), this, this);
     }
 
     @Override
