@@ -18,12 +18,15 @@ import org.tinylog.Logger;
  */
 public final class SupervisorCommand {
     static final String CTL_USAGE = "usage: palisade ctl [-s SOCKET | -f CONFIG] "
-            + "status|standby|unstandby|switchover|maintenance on|maintenance off";
+            + "status|standby|unstandby|switchover|maintenance on|maintenance off (cluster: status|force-bootstrap NODE)";
 
     private SupervisorCommand() {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (ClusterCommand.isClusterFile(args)) {
+            return ClusterCommand.run(args, out, err); // a cluster block: three or more nodes on Corosync and Galera
+        }
         return DaemonOptions.run("supervisor", args, err, (config, key) -> {
             SupervisorNode node = new SupervisorNode(config, key);
             CountDownLatch stopped = new CountDownLatch(1);
@@ -113,7 +116,7 @@ public final class SupervisorCommand {
         if (args.length >= 2 && args[0].equals("-f")) {
             Path[] found = new Path[1];
             int rc = Palisade.withConfig(args[1], err, () -> {
-                found[0] = SupervisorConfig.load(Path.of(args[1])).controlSocket();
+                found[0] = ClusterCommand.controlSocket(Path.of(args[1]));
                 return ExitCode.OK;
             });
             return rc == ExitCode.OK ? found[0] : null;
