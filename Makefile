@@ -4,7 +4,7 @@ MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
 PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat corosync corosync-qnetd corosync-qdevice galera-4 galera-arbitrator-4 rsync pacemaker pacemaker-cli-utils
 
-.PHONY: all build deps test run bench clean
+.PHONY: all build deps test run bench acceptance clean
 
 all: build
 
@@ -31,6 +31,10 @@ bench: deps build
 	bash bench/ipmi-bench.sh
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
+
+# Long end-to-end scenarios outside make test's time budget; each part has its own script.
+acceptance: deps
+	bash scripts/acceptance-cluster.sh
 
 clean:
 	$(MVN) clean

@@ -177,6 +177,10 @@ class CorosyncClientTest {
             assertTrue(await(Duration.ofSeconds(5), () -> any(r.rings, x -> x.endsWith("[1, 2, 3]"))),
                     r.rings.toString()); // the initial totem view
         }
+        // votequorum and CPG name the same totem ring for the same membership (the cluster node matches them)
+        String cpgRing = recorders[0].rings.get(recorders[0].rings.size() - 1).split(" ")[0];
+        assertTrue(await(Duration.ofSeconds(5), () -> any(quorumEvents, e -> e.startsWith("ring " + cpgRing + " "))),
+                cpgRing + " vs " + quorumEvents);
         // three senders at once, many messages each; garbage collection meanwhile must not free a callback
         List<Thread> senders = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

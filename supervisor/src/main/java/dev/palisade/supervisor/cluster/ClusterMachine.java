@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  */
 public final class ClusterMachine {
     public enum Event {
-        MONITOR, QUORUM, VIEW, PEER_STATE, PEER_FORCED, PEER_FENCED, PEER_PC_FAILED, POSITION_OK, POSITION_FAILED,
+        MONITOR, QUORUM, RING, VIEW, PEER_STATE, PEER_FORCED, PEER_FENCED, PEER_PC_FAILED, POSITION_OK, POSITION_FAILED,
         START_OK, START_FAILED, STOP_OK, STOP_FAILED, FENCE_OK, FENCE_FAILED, CMD_FORCE, TICK, SHUTDOWN
     }
 
@@ -110,6 +110,10 @@ public final class ClusterMachine {
     /** The local facts the handlers read and set (kept apart so the table stays readable). */
     private static final class MachineFacts {
         boolean quorate;
+        /** The ring votequorum announced last (its node list), the ring its last quorum answer was for, the group's. */
+        String announcedRing;
+        String quorateRing;
+        String groupRing;
         GaleraStatus status = GaleraStatus.NOT_RUNNING;
         Report report;
         long nonPrimarySince = -1;
@@ -142,7 +146,7 @@ public final class ClusterMachine {
         };
         // events whose facts were taken before the table: every phase just decides again
         for (Phase p : Phase.values()) {
-            for (Event e : List.of(Event.QUORUM, Event.VIEW, Event.PEER_STATE, Event.PEER_FORCED, Event.PEER_FENCED,
+            for (Event e : List.of(Event.QUORUM, Event.RING, Event.VIEW, Event.PEER_STATE, Event.PEER_FORCED, Event.PEER_FENCED,
                     Event.PEER_PC_FAILED, Event.FENCE_OK, Event.FENCE_FAILED, Event.CMD_FORCE, Event.TICK,
                     Event.SHUTDOWN)) {
                 on(p, e, decideOnly);
@@ -218,9 +222,39 @@ public final class ClusterMachine {
         fire(Event.MONITOR);
     }
 
+    /** votequorum's answer, for the ring it announced last ({@link #quorumRing}). */
     public void quorum(boolean quorate) {
         facts.quorate = quorate;
+        facts.quorateRing = facts.announcedRing;
         fire(Event.QUORUM);
+    }
+
+    /**
+     * votequorum announced a new membership (its node list notification): its quorum answer for it follows at the
+     * end of corosync's sync (exec/votequorum.c: the node list goes out in sync_process, the quorum in
+     * sync_activate), so until then the last answer belongs to the old membership.
+     */
+    public void quorumRing(String ring) {
+        facts.announcedRing = ring;
+        fire(Event.RING);
+    }
+
+    /** The totem ring of the CPG group's last membership change. */
+    public void groupRing(String ring) {
+        facts.groupRing = ring;
+        fire(Event.RING);
+    }
+
+    /**
+     * Quorate for the membership the group is in now. votequorum and CPG report a membership change over separate
+     * connections, and votequorum's quorum answer comes only at the end of the change: a node cut off sees the
+     * others leave its group (and votequorum's new node list) a moment before it is told it lost quorum. Acting in
+     * that moment (fencing the "lost" VIP holder, bootstrapping) would be a minority acting as the majority, so
+     * nothing is started, fenced or taken over until the quorum answer is for the group's own ring. Releasing never
+     * waits.
+     */
+    private boolean mayAct() {
+        return facts.quorate && facts.quorateRing != null && facts.quorateRing.equals(facts.groupRing);
     }
 
     /** The CPG membership (node ids) and who left it. */
@@ -304,7 +338,8 @@ public final class ClusterMachine {
                 : m.nodeId() == settings.localNodeId() ? name + " is this node"
                 : group.isMember(m.nodeId()) ? name + " is in the group: it reports like the others; force-bootstrap "
                 + "names a member that is gone"
-                : !facts.quorate ? "this partition is not quorate: a minority never bootstraps"
+                : !mayAct() ? "this partition is not quorate (or its membership is changing): a minority never "
+                + "bootstraps"
                 : group.primaryMember(-1) >= 0 ? "the cluster is up (" + group.name(group.primaryMember(-1))
                 + " is Primary): nothing to force"
                 : group.givenUp().contains(m.nodeId()) ? name + " is already given up" : null;
@@ -407,7 +442,7 @@ public final class ClusterMachine {
             }
             case REPORTED -> stoppedNode(now);
             case RUNNING -> {
-                if (facts.quorate && facts.status.running() && !facts.status.primary()) {
+                if (mayAct() && facts.status.running() && !facts.status.primary()) {
                     if (facts.nonPrimarySince < 0) {
                         facts.nonPrimarySince = now;
                     } else if (now - facts.nonPrimarySince >= settings.nonPrimaryTimeout().toMillis()) {
@@ -428,6 +463,10 @@ public final class ClusterMachine {
     private void stoppedNode(long now) {
         if (!facts.quorate) {
             decision("waiting for quorum (a minority never starts Galera)");
+            return;
+        }
+        if (!mayAct()) {
+            decision("waiting for votequorum and the group to agree on the membership");
             return;
         }
         if (!group.inGroup()) {
@@ -470,7 +509,7 @@ public final class ClusterMachine {
     }
 
     private void vip(boolean eligible) {
-        if (facts.vipHeld || !eligible) {
+        if (facts.vipHeld || !eligible || !mayAct()) {
             return;
         }
         if (group.designatedHolder() != settings.localNodeId()) {

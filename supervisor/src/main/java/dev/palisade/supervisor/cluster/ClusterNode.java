@@ -106,7 +106,7 @@ public final class ClusterNode {
 
                 @Override
                 public void nodeList(RingId r, List<Integer> nodes) {
-                    ring = r;
+                    post(() -> machine.quorumRing(r.toString()));
                 }
 
                 @Override
@@ -141,6 +141,7 @@ public final class ClusterNode {
                 @Override
                 public void ring(RingId r, List<Integer> nodes) {
                     ring = r;
+                    post(() -> machine.groupRing(r.toString()));
                 }
 
                 @Override

@@ -265,6 +265,46 @@ class ClusterMachineTest {
     }
 
     @Test
+    void aNodeCutOffThatSeesTheOthersLeaveBeforeVotequorumAnswersNeverFencesNorTakesOver() {
+        // n2 is cut off from n1 (the holder) and n3: its group shrinks to itself, and votequorum announces the new
+        // node list, a moment before votequorum says it lost quorum; in that moment it must not act as the majority
+        MachineFixture f = new MachineFixture(2).runningAfter(SYNCED, new int[] {1, 2, 3}, 1, primary(true, true));
+        f.effects.clear();
+        f.groupMoves();
+        f.m.view(set(2), set(1, 3));
+        f.m.quorumRing("1.2"); // votequorum's node list for the new ring: its quorum answer is still to come
+        f.now += 1_000;
+        f.m.tick();
+        assertTrue(f.effects.isEmpty(), "a minority acted as the majority: " + f.effects);
+        f.m.quorum(false);
+        assertTrue(f.effects.stream().noneMatch(e -> e.startsWith("fence") || e.equals("vip take")), f.effects.toString());
+        // the majority's side of the same change: once votequorum answers for the new ring, n2 (the lowest eligible)
+        // fences the holder before it takes over, and n3 leaves it to n2
+        for (int self : new int[] {2, 3}) {
+            MachineFixture m = new MachineFixture(self).runningAfter(SYNCED, new int[] {1, 2, 3}, 1,
+                    primary(true, true), 5 - self, primary(true, false));
+            m.effects.clear();
+            m.groupMoves();
+            m.m.view(set(2, 3), set(1));
+            assertTrue(m.effects.isEmpty(), m.effects.toString());
+            m.votequorumSays(true);
+            assertEquals(self == 2 ? List.of("fence n1") : List.of(), m.effects);
+        }
+    }
+
+    @Test
+    void noBootstrapWhileTheMembershipIsChanging() {
+        MachineFixture f = new MachineFixture(1).stoppedWith(report(9), 1, 2, 3);
+        f.groupMoves();
+        f.m.delivered(2, reported(report(5)));
+        f.m.delivered(3, reported(report(7)));
+        assertFalse(f.did("start BOOTSTRAP"));
+        assertTrue(f.m.lastDecision().contains("agree on the membership"), f.m.lastDecision());
+        f.votequorumSays(true);
+        assertEquals("start BOOTSTRAP", f.lastEffect());
+    }
+
+    @Test
     void aHolderThatLeftCleanlyIsNotFenced() {
         MachineFixture f = new MachineFixture(1).runningAfter(SYNCED, new int[] {1, 2, 3}, 2, primary(true, true));
         f.m.delivered(2, primary(false, false)); // it released before it left
@@ -321,7 +361,7 @@ class ClusterMachineTest {
     void anUnrecoverablePositionIsReportedAndNeverWins() {
         MachineFixture f = new MachineFixture(1);
         f.m.monitored(GaleraStatus.NOT_RUNNING);
-        f.m.quorum(true);
+        f.settledQuorum();
         f.m.view(set(1, 2), Set.of());
         f.m.positionFailed("no 'Recovered position' line", MachineFixture.U);
         assertEquals(Phase.REPORTED, f.m.phase());

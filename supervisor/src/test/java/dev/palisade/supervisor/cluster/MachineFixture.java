@@ -110,7 +110,7 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
     /** Quorate, in a group of {@code members}, its server stopped with {@code mine} as its position (delivered back). */
     MachineFixture stoppedWith(Report mine, int... members) {
         m.monitored(ClusterMachine.GaleraStatus.NOT_RUNNING);
-        m.quorum(true);
+        settledQuorum();
         m.view(set(members), Set.of());
         m.positionRecovered(mine);
         deliverOwn();
@@ -120,7 +120,7 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
     /** Quorate, in a group of {@code members}, its server running as {@code status}. */
     MachineFixture runningAs(ClusterMachine.GaleraStatus status, int... members) {
         m.monitored(status);
-        m.quorum(true);
+        settledQuorum();
         m.view(set(members), Set.of());
         deliverOwn();
         return this;
@@ -132,13 +132,40 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
      */
     MachineFixture runningAfter(ClusterMachine.GaleraStatus status, int[] members, Object... first) {
         m.monitored(status);
-        m.quorum(true);
+        settledQuorum();
         m.view(set(members), Set.of());
         for (int i = 0; i < first.length; i += 2) {
             m.delivered((Integer) first[i], (ClusterMessage) first[i + 1]);
         }
         deliverOwn();
         return this;
+    }
+
+    private int ring = 1;
+
+    /** Quorate, votequorum's answer and the group on the same ring. */
+    void settledQuorum() {
+        m.groupRing("1." + ring);
+        votequorumSays(true);
+    }
+
+    /** A membership change as the group sees it: its ring moves on (votequorum has not told yet). */
+    void ring(boolean quorate) {
+        ring++;
+        m.groupRing("1." + ring);
+        votequorumSays(quorate);
+    }
+
+    /** A membership change seen by the group only. */
+    void groupMoves() {
+        ring++;
+        m.groupRing("1." + ring);
+    }
+
+    /** votequorum's node list for the group's ring, then its quorum answer. */
+    void votequorumSays(boolean quorate) {
+        m.quorumRing("1." + ring);
+        m.quorum(quorate);
     }
 
     /** Delivers this node's own last STATE back to it, as CPG does. */

@@ -104,10 +104,10 @@ public final class ClusterLab implements AutoCloseable {
             mount --bind "$D/lib-corosync" /var/lib/corosync
             mount --bind "$D/mysql" /var/lib/mysql
             echo "$(date +%s.%N) boot" >> "$D/boot.log"
-            corosync -f >> "$D/corosync.out" 2>&1 &
+            setsid corosync -f >> "$D/corosync.out" 2>&1 &
             C=$!
             i=0; while [ $i -lt 200 ]; do corosync-quorumtool -s >/dev/null 2>&1; [ $? -ne 1 ] && break; sleep 0.05; i=$((i+1)); done
-            "$@" >> "$D/palisade.log" 2>&1 &
+            setsid "$@" >> "$D/palisade.log" 2>&1 &
             P=$!
             trap 'kill -TERM $P; wait $P; kill -TERM $C; wait $C; exit 0' TERM
             while :; do wait; sleep 1; done
@@ -237,6 +237,43 @@ public final class ClusterLab implements AutoCloseable {
         List<String> c = new ArrayList<>(List.of("nsenter", "-t", String.valueOf(init), "-m", "-n", "-u", "-p", "--"));
         c.addAll(List.of(cmd));
         return Commands.run(timeoutMs, c);
+    }
+
+    /** The host PID of node {@code i}'s supervisor, or -1. */
+    public long supervisorPid(int i) throws IOException {
+        long init = init(i);
+        if (init < 0) {
+            return -1;
+        }
+        String pidns = Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/pid")).toString();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(pidns)
+                            && Files.readString(p.resolve("cmdline")).contains("dev.palisade.supervisor.cli.Palisade")) {
+                        return Long.parseLong(p.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // it exited meanwhile
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * An operator stops node {@code i}'s supervisor ({@code systemctl stop palisade}: SIGTERM): it releases the VIP,
+     * stops Galera cleanly and leaves the group; returns once it is gone.
+     */
+    public void stopSupervisor(int i) throws IOException, InterruptedException {
+        long pid = supervisorPid(i);
+        if (pid < 0) {
+            throw new IOException("no supervisor runs on n" + (i + 1));
+        }
+        Commands.run(5000, "kill", "-TERM", String.valueOf(pid));
+        if (!await(Duration.ofSeconds(120), () -> !dev.palisade.drivers.platform.ProcessRun.running(pid))) {
+            throw new IOException("the supervisor of n" + (i + 1) + " did not stop");
+        }
     }
 
     /** SQL as root over node {@code i}'s socket; the output, or null when it failed. */
