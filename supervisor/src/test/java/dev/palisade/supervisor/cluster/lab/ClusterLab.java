@@ -24,8 +24,9 @@ import java.util.NavigableMap;
 import java.util.Set;
 
 /**
- * Three cluster nodes on one machine, each as close to a box as it gets here: node {@code i} (n1..n3, 10.88.0.i on
- * a LAN bridge) is powered by its own ipmi_sim (on the observer, 10.88.0.4, port 6240+i), whose chassis control
+ * Three cluster nodes (or two and a small third host with corosync-qnetd and garbd) on one machine, each as close to
+ * a box as it gets here: node {@code i} (n1..n3, 10.88.0.i on a LAN bridge) is powered by its own ipmi_sim (on the
+ * observer, 10.88.0.4, port 6240+i), whose chassis control
  * boots it and cuts it. A boot is a new PID, mount and UTS namespace in the node's network namespace, with its own
  * /run, /dev/shm, /etc/corosync, /var/lib/corosync and /var/lib/mysql (the last three bound from the node's
  * directory, so they outlive a power cut like a disk), running corosync (knet, aes256) and {@code palisade
@@ -34,14 +35,21 @@ import java.util.Set;
  */
 public final class ClusterLab implements AutoCloseable {
     public static final String VIP = "10.88.0.100";
-    public static final int SIZE = 3;
+    /** The observer's address (the application and the BMCs) and the small third host's (qnetd, garbd). */
+    public static final String OBSERVER = "10.88.0.4";
+    public static final String ARBITRATOR = "10.88.0.5";
     public final Path dir;
+    private final int size;
+    private final boolean arbitrator;
     private final String bridge;
     private final String obs;
-    private final String[] ns = new String[SIZE];
-    public final IpmiSim[] bmc = new IpmiSim[SIZE];
+    private final String arb;
+    private final String[] ns;
+    public final IpmiSim[] bmc;
     private final Timing timing;
     private DaemonProcess writer;
+    private DaemonProcess qnetd;
+    private DaemonProcess garbd;
     private final AckFile acks;
 
     /**
@@ -54,33 +62,51 @@ public final class ClusterLab implements AutoCloseable {
                 + "evs.join_retrans_period=PT0.2S", "0.1");
     }
 
-    private ClusterLab(Path dir, Timing timing) {
+    private ClusterLab(Path dir, Timing timing, int size, boolean arbitrator) {
         this.dir = dir;
         this.timing = timing;
+        this.size = size;
+        this.arbitrator = arbitrator;
+        this.ns = new String[size];
+        this.bmc = new IpmiSim[size];
         String suffix = String.valueOf(ProcessHandle.current().pid());
         this.bridge = "clb" + suffix;
         this.obs = "clo" + suffix;
-        for (int i = 0; i < SIZE; i++) {
+        this.arb = "cla" + suffix;
+        for (int i = 0; i < size; i++) {
             ns[i] = "cln" + (i + 1) + "x" + suffix;
         }
         this.acks = new AckFile(dir.resolve("acks"));
     }
 
-    /** Builds the network, the BMCs, the disks and the configurations; every node is off. */
+    /** Three nodes: builds the network, the BMCs, the disks and the configurations; every node is off. */
     public static ClusterLab create(Path dir, Timing timing) throws Exception {
+        return create(dir, timing, 3, false);
+    }
+
+    /**
+     * Two appliances and a small third host (10.88.0.5) running corosync-qnetd (ffsplit, the appliances' corosync
+     * with a quorum device) and, once the cluster is up ({@link #startGarbd()}), garbd.
+     */
+    public static ClusterLab createWithArbitrator(Path dir, Timing timing) throws Exception {
+        return create(dir, timing, 2, true);
+    }
+
+    private static ClusterLab create(Path dir, Timing timing, int size, boolean arbitrator) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ClusterLab lab = new ClusterLab(dir, timing);
+        ClusterLab lab = new ClusterLab(dir, timing, size, arbitrator);
         try {
-            List<String> members = new ArrayList<>(List.of(lab.ns));
-            members.add(lab.obs);
-            VrrpLan.bridgedLan(lab.bridge, "10.88.0.", members);
+            lab.lan();
+            if (arbitrator) {
+                lab.startQnetd();
+            }
             Path template = dir.resolve("template");
             MariaDbData.install(template);
             Path authkey = dir.resolve("authkey");
             Files.write(authkey, java.security.SecureRandom.getInstanceStrong().generateSeed(256));
             Files.setPosixFilePermissions(authkey, PosixFilePermissions.fromString("r--------"));
             Files.writeString(dir.resolve("boot.sh"), BOOT);
-            for (int i = 0; i < SIZE; i++) {
+            for (int i = 0; i < size; i++) {
                 lab.node(i, template, authkey);
             }
             return lab;
@@ -88,6 +114,61 @@ public final class ClusterLab implements AutoCloseable {
             lab.close();
             throw e;
         }
+    }
+
+    /** The LAN bridge: node i at 10.88.0.i, the observer at .4, the third host at .5. */
+    private void lan() throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(ns));
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            addresses.add("10.88.0." + (i + 1));
+        }
+        all.add(obs);
+        addresses.add(OBSERVER);
+        if (arbitrator) {
+            all.add(arb);
+            addresses.add(ARBITRATOR);
+        }
+        for (String n : all) {
+            Commands.run(5000, "ip", "netns", "del", n);
+        }
+        Commands.run(5000, "ip", "netns", "del", bridge);
+        VrrpLan.ip("netns", "add", bridge);
+        VrrpLan.ip("-n", bridge, "link", "add", "br0", "type", "bridge");
+        VrrpLan.ip("-n", bridge, "link", "set", "br0", "up");
+        for (int k = 0; k < all.size(); k++) {
+            String n = all.get(k);
+            VrrpLan.ip("netns", "add", n);
+            VrrpLan.ip("-n", n, "link", "set", "lo", "up");
+            VrrpLan.ip("link", "add", "eth0", "netns", n, "type", "veth", "peer", "name", "p" + (k + 1), "netns", bridge);
+            VrrpLan.ip("-n", bridge, "link", "set", "p" + (k + 1), "master", "br0");
+            VrrpLan.ip("-n", bridge, "link", "set", "p" + (k + 1), "up");
+            VrrpLan.ip("-n", n, "addr", "add", addresses.get(k) + "/24", "dev", "eth0");
+            VrrpLan.ip("-n", n, "link", "set", "eth0", "up");
+        }
+    }
+
+    /** corosync-qnetd on the third host, in its own mount namespace (its /run), TLS off (a lab network). */
+    private void startQnetd() throws IOException {
+        qnetd = DaemonProcess.start(List.of("ip", "netns", "exec", arb, "unshare", "--mount", "--propagation",
+                "private", "--", "/bin/sh", "-ec", "mount -t tmpfs -o mode=0755 cl-qnetd /run; "
+                        + "mkdir -p /run/corosync-qnetd; chown coroqnetd:coroqnetd /run/corosync-qnetd; "
+                        + "exec corosync-qnetd -f -s off -l " + ARBITRATOR), dir.resolve("qnetd.log"));
+    }
+
+    /** garbd on the third host, joining the running cluster (it holds no data, it only votes). */
+    public void startGarbd() throws IOException {
+        StringBuilder members = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            members.append(i == 0 ? "" : ",").append("10.88.0.").append(i + 1);
+        }
+        garbd = DaemonProcess.start(List.of("ip", "netns", "exec", arb, "garbd", "--address", "gcomm://" + members,
+                "--group", "cllab", "--name", "garbd", "--options", "gmcast.listen_addr=tcp://" + ARBITRATOR
+                        + ":4567;" + timing.evs()), dir.resolve("garbd.log"));
+    }
+
+    public int size() {
+        return size;
     }
 
     /** A node's boot: PID 1 of its PID namespace; SIGTERM (a soft-off) stops the supervisor first, then corosync. */
@@ -107,6 +188,10 @@ public final class ClusterLab implements AutoCloseable {
             setsid corosync -f >> "$D/corosync.out" 2>&1 &
             C=$!
             i=0; while [ $i -lt 200 ]; do corosync-quorumtool -s >/dev/null 2>&1; [ $? -ne 1 ] && break; sleep 0.05; i=$((i+1)); done
+            if grep -q "model: net" /etc/corosync/corosync.conf; then
+                mkdir -p /run/corosync-qdevice
+                setsid corosync-qdevice -f >> "$D/qdevice.out" 2>&1 &
+            fi
             setsid "$@" >> "$D/palisade.log" 2>&1 &
             P=$!
             trap 'kill -TERM $P; wait $P; kill -TERM $C; wait $C; exit 0' TERM
@@ -121,15 +206,20 @@ public final class ClusterLab implements AutoCloseable {
         }
         Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.copy(authkey, d.resolve("etc-corosync/authkey"));
-        Files.writeString(d.resolve("etc-corosync/corosync.conf"), CorosyncRing.conf("cllab",
-                List.of("10.88.0.1", "10.88.0.2", "10.88.0.3"), timing.tokenMillis(), d.resolve("corosync.log").toString(),
-                "/etc/corosync/authkey"));
+        List<String> addresses = new ArrayList<>();
+        for (int j = 0; j < size; j++) {
+            addresses.add("10.88.0." + (j + 1));
+        }
+        String device = !arbitrator ? "" : "\tdevice {\n\t\tmodel: net\n\t\tvotes: 1\n\t\tnet {\n\t\t\thost: "
+                + ARBITRATOR + "\n\t\t\talgorithm: ffsplit\n\t\t\ttls: off\n\t\t}\n\t}\n";
+        Files.writeString(d.resolve("etc-corosync/corosync.conf"), CorosyncRing.conf("cllab", addresses,
+                timing.tokenMillis(), d.resolve("corosync.log").toString(), "/etc/corosync/authkey", device));
         check(Commands.run(60_000, "cp", "-a", template + "/.", d.resolve("mysql").toString()));
         StringBuilder fencing = new StringBuilder("fencing {\n  verify_timeout = \"10s\"; poll_interval = \"20ms\";\n");
-        for (int j = 0; j < SIZE; j++) {
+        for (int j = 0; j < size; j++) {
             if (j != i) {
                 fencing.append("  node { name = \"n").append(j + 1).append("\"; level { device { type = \"ipmi\"; host = "
-                        + "\"10.88.0.4\"; port = \"").append(6241 + j).append("\"; user = \"").append(IpmiSim.USER)
+                        + "\"" + OBSERVER + "\"; port = \"").append(6241 + j).append("\"; user = \"").append(IpmiSim.USER)
                         .append("\"; password = \"").append(IpmiSim.PASSWORD)
                         .append("\"; timeout = \"300ms\"; retries = \"3\"; } } }\n");
             }
@@ -142,27 +232,43 @@ public final class ClusterLab implements AutoCloseable {
                   control_socket = "%s";
                   monitor_interval = "500ms";
                   new_cluster_from = "n1";
-                  member { name = "n1"; nodeid = "1"; }
-                  member { name = "n2"; nodeid = "2"; }
-                  member { name = "n3"; nodeid = "3"; }
-                  resource = "galera::/var/lib/mysql::cluster_address=gcomm://10.88.0.1,10.88.0.2,10.88.0.3::node_address=10.88.0.%d::node_name=%s::cluster_name=cllab::provider_options=gcache.size=32M;%s::socket=/run/mysqld/mysqld.sock::port=3306::bind=0.0.0.0::user=mysql::start_timeout=120::option=innodb_buffer_pool_size=32M::option=innodb_log_file_size=16M::option=performance_schema=OFF::option=skip-name-resolve::option=max_connections=50";
+                %s  resource = "galera::/var/lib/mysql::cluster_address=gcomm://%s::node_address=10.88.0.%d::node_name=%s::cluster_name=cllab::provider_options=gcache.size=32M;%s::socket=/run/mysqld/mysqld.sock::port=3306::bind=0.0.0.0::user=mysql::start_timeout=120::option=innodb_buffer_pool_size=32M::option=innodb_log_file_size=16M::option=performance_schema=OFF::option=skip-name-resolve::option=max_connections=50";
                   resource = "vip::vi_db";
                 }
                 vrrp {
                   instance { name = "vi_db"; interface = "eth0"; vrid = "51"; version = "3"; priority = "100";
                              advert_int = "%s"; vip = "%s/24"; garp_repeat = "3"; }
                 }
-                """.formatted(name, d.resolve("control.sock"), i + 1, name, timing.evs(), timing.advert(), VIP) + fencing;
+                """.formatted(name, d.resolve("control.sock"), memberBlocks(), gcomm(), i + 1, name, timing.evs(),
+                        timing.advert(), VIP) + fencing;
         Path confFile = Fixtures.write(dir.resolve(name + ".conf"), conf);
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns[i], "unshare", "--pid", "--fork",
                 "--kill-child", "--mount-proc", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh",
                 dir.resolve("boot.sh").toString(), d.toString(), confFile.toString()));
         cmd.addAll(PalisadeProcess.command("supervisor", "-f", confFile.toString()));
-        bmc[i] = IpmiSim.startOff(obs, "10.88.0.4", 6241 + i, cmd);
+        bmc[i] = IpmiSim.startOff(obs, OBSERVER, 6241 + i, cmd);
         // a power cut takes the NIC down (the others lose the node at once, nothing answers for its addresses);
         // power on brings it up without the VIP, as a boot does
         bmc[i].powerHooks("ip -n " + ns[i] + " addr del " + VIP + "/24 dev eth0 2>/dev/null; ip -n " + ns[i]
                 + " link set eth0 up", "ip -n " + ns[i] + " link set eth0 down");
+    }
+
+    private String memberBlocks() {
+        StringBuilder sb = new StringBuilder();
+        for (int j = 1; j <= size; j++) {
+            sb.append(j == 1 ? "" : "  ").append("member { name = \"n").append(j).append("\"; nodeid = \"").append(j)
+                    .append("\"; }\n");
+        }
+        return sb.toString();
+    }
+
+    /** Every node's replication address, and garbd's on the third host. */
+    private String gcomm() {
+        StringBuilder sb = new StringBuilder();
+        for (int j = 1; j <= size; j++) {
+            sb.append(j == 1 ? "" : ",").append("10.88.0.").append(j);
+        }
+        return sb + (arbitrator ? "," + ARBITRATOR : "");
     }
 
     private static void check(Commands.Result r) {
@@ -181,7 +287,7 @@ public final class ClusterLab implements AutoCloseable {
     /** Cuts the power of every node at once (one thread per BMC). */
     public void powerOffAll() throws Exception {
         List<Thread> t = new ArrayList<>();
-        for (int i = 0; i < SIZE; i++) {
+        for (int i = 0; i < size; i++) {
             int n = i;
             t.add(new Thread(() -> {
                 try {
@@ -207,7 +313,7 @@ public final class ClusterLab implements AutoCloseable {
     }
 
     private void routes(int i, String op) throws IOException, InterruptedException {
-        for (int j = 0; j < SIZE; j++) {
+        for (int j = 0; j < size; j++) {
             if (j != i) {
                 VrrpLan.ip("-n", ns[i], "route", op, "blackhole", "10.88.0." + (j + 1) + "/32");
                 VrrpLan.ip("-n", ns[j], "route", op, "blackhole", "10.88.0." + (i + 1) + "/32");
@@ -304,7 +410,7 @@ public final class ClusterLab implements AutoCloseable {
 
     public List<String> states() {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < SIZE; i++) {
+        for (int i = 0; i < size; i++) {
             out.add(state(i));
         }
         return out;
@@ -313,7 +419,7 @@ public final class ClusterLab implements AutoCloseable {
     /** The node whose NIC is up and carries the VIP (0-based), -1 for none, -2 for more than one. */
     public int vipHolder() throws IOException, InterruptedException {
         int holder = -1;
-        for (int i = 0; i < SIZE; i++) {
+        for (int i = 0; i < size; i++) {
             String out = Commands.run(5000, "ip", "-n", ns[i], "-4", "addr", "show", "dev", "eth0").stdout();
             if (out.contains("inet " + VIP + "/") && out.matches("(?s)[^\\n]*<[^>]*,UP[,>].*")) {
                 holder = holder == -1 ? i : -2;
@@ -406,12 +512,19 @@ public final class ClusterLab implements AutoCloseable {
         if (writer != null) {
             stopWriter();
         }
-        for (int i = 0; i < SIZE; i++) {
+        for (int i = 0; i < size; i++) {
             if (bmc[i] != null) {
                 bmc[i].close(); // kills the node's namespaces: supervisor, corosync, mariadbd, SST helpers
             }
         }
-        for (String n : List.of(ns[0], ns[1], ns[2], obs, bridge)) {
+        for (DaemonProcess d : new DaemonProcess[] {garbd, qnetd}) {
+            if (d != null) {
+                d.close();
+            }
+        }
+        List<String> all = new ArrayList<>(List.of(ns));
+        all.addAll(List.of(obs, arb, bridge));
+        for (String n : all) {
             Commands.run(5000, "ip", "netns", "del", n);
         }
     }

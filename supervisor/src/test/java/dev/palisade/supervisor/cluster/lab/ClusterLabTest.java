@@ -29,7 +29,7 @@ class ClusterLabTest {
     static void boot() throws Exception {
         dir = Files.createTempDirectory("cluster");
         lab = ClusterLab.create(dir, ClusterLab.Timing.FAST);
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             assertEquals(0, lab.power(i, "on").exit());
         }
     }
@@ -44,7 +44,7 @@ class ClusterLabTest {
 
     static String logs() throws Exception {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             String l = lab.log(i);
             sb.append("\n--- n").append(i + 1).append(":\n").append(l.length() > 5000 ? l.substring(l.length() - 5000) : l);
         }
@@ -66,7 +66,7 @@ class ClusterLabTest {
     void aNewClusterStartsFromTheNamedNodeAndTheOthersJoinIt() throws Exception {
         assertTrue(ClusterLab.await(Duration.ofSeconds(120), ClusterLabTest::allSynced), logs());
         assertTrue(lab.log(0).contains("elected to bootstrap: n1 starts a new cluster"), logs());
-        for (int i = 1; i < ClusterLab.SIZE; i++) {
+        for (int i = 1; i < lab.size(); i++) {
             assertTrue(lab.log(i).contains("joining: "), logs());
         }
         lab.createApp(0);
@@ -82,7 +82,7 @@ class ClusterLabTest {
 
     static void everyAcknowledgedRowIsOnEveryRunningNode() throws Exception {
         NavigableMap<Long, Long> acks = lab.acknowledged();
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             if (lab.state(i).equals("OFF")) {
                 continue;
             }

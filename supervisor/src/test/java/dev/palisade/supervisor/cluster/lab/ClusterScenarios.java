@@ -39,7 +39,7 @@ class ClusterScenarios {
     static void boot() throws Exception {
         dir = Files.createTempDirectory("cluster-scenarios");
         lab = ClusterLab.create(dir, ClusterLab.Timing.FAST);
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             assertEquals(0, lab.power(i, "on").exit());
         }
         assertTrue(ClusterLab.await(Duration.ofSeconds(180), ClusterScenarios::allSynced), logs());
@@ -63,7 +63,7 @@ class ClusterScenarios {
         assertTrue(ClusterLab.await(Duration.ofSeconds(180), ClusterScenarios::allSynced), t.getDisplayName() + logs());
         awaitRows(100);
         NavigableMap<Long, Long> acks = lab.acknowledged();
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             int n = i;
             assertTrue(ClusterLab.await(Duration.ofSeconds(30), () -> {
                 Set<Long> rows = lab.rowsOn(n);
@@ -84,7 +84,7 @@ class ClusterScenarios {
 
     static String logs() throws Exception {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < ClusterLab.SIZE; i++) {
+        for (int i = 0; i < lab.size(); i++) {
             String l = lab.log(i);
             sb.append("\n--- n").append(i + 1).append(":\n").append(l.length() > 6000 ? l.substring(l.length() - 6000) : l);
         }
