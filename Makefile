@@ -31,6 +31,8 @@ bench: deps build
 	bash bench/ipmi-bench.sh
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
+	bash bench/pair-pacemaker-bench.sh
+	bash bench/cluster-bench.sh
 
 # Long end-to-end scenarios outside make test's time budget; each part has its own script.
 acceptance: deps

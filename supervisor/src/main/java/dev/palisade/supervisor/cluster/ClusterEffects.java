@@ -122,6 +122,11 @@ final class ClusterEffects implements ClusterMachine.Effects {
                 post.accept(() -> machine.get().fenced(node.nodeId(), false, "no fencing configured for " + node.name()));
                 return;
             }
+            if (members.get().contains(node.nodeId())) {
+                // back in the group before its fence began: the machine decides again from what it now says
+                post.accept(() -> machine.get().fenced(node.nodeId(), false, "not fenced: back in the group"));
+                return;
+            }
             try {
                 FenceCoordinator.Outcome o = coordinator.fence(FencePlans.plan(config.fencing(), f),
                         FenceCoordinator.Action.OFF, () -> !members.get().contains(node.nodeId()), step -> {

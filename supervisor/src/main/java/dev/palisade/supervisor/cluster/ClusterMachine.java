@@ -319,7 +319,7 @@ public final class ClusterMachine {
                 }
             } else if (job.answer() != null) {
                 job.answer().accept("error: " + group.name(node) + " NOT fenced (" + detail + "); nothing forced");
-            } else {
+            } else if (group.lostHolders().contains(node)) {
                 fences.addFirst(new FenceJob(node, job.reason(), null, clock.millis()
                         + settings.fenceRetry().toMillis()));
             }
@@ -408,6 +408,8 @@ public final class ClusterMachine {
             facts.sent = now;
             effects.broadcast(now);
         }
+        // a lost holder that came back saying it holds nothing needs no fence any more
+        fences.removeIf(j -> j.answer() == null && !group.lostHolders().contains(j.node()));
         if (fencing == null && !fences.isEmpty() && fences.peek().notBefore() <= clock.millis()) {
             fencing = fences.poll();
             Election.Member m = group.member(fencing.node());

@@ -305,6 +305,21 @@ class ClusterMachineTest {
     }
 
     @Test
+    void aLostHolderThatComesBackHoldingNothingIsNotFencedAgain() {
+        MachineFixture f = new MachineFixture(1).runningAfter(SYNCED, new int[] {1, 2, 3}, 2, primary(true, true));
+        f.effects.clear();
+        f.m.view(set(1, 3), set(2));
+        assertEquals(List.of("fence n2"), f.effects);
+        f.m.view(set(1, 2, 3), Set.of()); // a moment's split: it is back
+        f.m.delivered(2, primary(false, false)); // it released when it lost quorum
+        f.m.fenced(2, false, "not fenced: back in the group");
+        f.now += 10_000;
+        f.m.tick();
+        assertEquals(1, f.effects.stream().filter(e -> e.equals("fence n2")).count(), f.effects.toString());
+        assertTrue(f.m.vipHeld(), "nobody holds it now: the lowest eligible takes it");
+    }
+
+    @Test
     void aHolderThatLeftCleanlyIsNotFenced() {
         MachineFixture f = new MachineFixture(1).runningAfter(SYNCED, new int[] {1, 2, 3}, 2, primary(true, true));
         f.m.delivered(2, primary(false, false)); // it released before it left

@@ -28,7 +28,7 @@ class ClusterLabTest {
     @BeforeAll
     static void boot() throws Exception {
         dir = Files.createTempDirectory("cluster");
-        lab = ClusterLab.create(dir, ClusterLab.Timing.FAST);
+        lab = ClusterLab.create(dir, ClusterLab.Timing.TEST);
         for (int i = 0; i < lab.size(); i++) {
             assertEquals(0, lab.power(i, "on").exit());
         }

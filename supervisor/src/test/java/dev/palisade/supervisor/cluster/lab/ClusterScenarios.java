@@ -38,7 +38,7 @@ class ClusterScenarios {
     @BeforeAll
     static void boot() throws Exception {
         dir = Files.createTempDirectory("cluster-scenarios");
-        lab = ClusterLab.create(dir, ClusterLab.Timing.FAST);
+        lab = ClusterLab.create(dir, ClusterLab.Timing.TEST);
         for (int i = 0; i < lab.size(); i++) {
             assertEquals(0, lab.power(i, "on").exit());
         }

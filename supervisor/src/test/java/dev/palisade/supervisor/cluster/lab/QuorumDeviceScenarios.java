@@ -32,7 +32,7 @@ class QuorumDeviceScenarios {
     @BeforeAll
     static void boot() throws Exception {
         dir = Files.createTempDirectory("cluster-qdevice");
-        lab = ClusterLab.createWithArbitrator(dir, ClusterLab.Timing.FAST);
+        lab = ClusterLab.createWithArbitrator(dir, ClusterLab.Timing.TEST);
         for (int i = 0; i < lab.size(); i++) {
             assertEquals(0, lab.power(i, "on").exit());
         }
