@@ -120,6 +120,8 @@ public final class ClusterMachine {
         long startNotBefore;
         int failedStarts;
         boolean vipHeld;
+        /** A claim on the VIP is out (STATE says so) and not yet delivered back. */
+        boolean claiming;
         boolean shuttingDown;
         boolean shutdownDone;
         boolean resend;
@@ -257,8 +259,21 @@ public final class ClusterMachine {
         return facts.quorate && facts.quorateRing != null && facts.quorateRing.equals(facts.groupRing);
     }
 
-    /** The CPG membership (node ids) and who left it. */
+    /** The CPG membership (node ids) and who left it (processes only: the totem ring is the same). */
     public void view(Set<Integer> members, Set<Integer> left) {
+        view(members, left, false);
+    }
+
+    /**
+     * The CPG membership (node ids) and who left it; {@code nodesChanged} when nodes left or joined the totem ring
+     * (reasons NODEDOWN, NODEUP): CPG tells that before it tells the new ring (exec/cpg.c cpg_sync_activate:
+     * downlist and joinlist first, then the totem membership), so until {@link #groupRing} names the new ring,
+     * what this node knew of quorum belongs to the old membership and nothing is started, fenced or taken over.
+     */
+    public void view(Set<Integer> members, Set<Integer> left, boolean nodesChanged) {
+        if (nodesChanged) {
+            facts.groupRing = null;
+        }
         if (group.membership(members, left)) {
             facts.resend = true;
         }
@@ -390,6 +405,9 @@ public final class ClusterMachine {
 
     private void decide() {
         boolean eligible = facts.quorate && phase == Phase.RUNNING && facts.status.eligible() && !facts.shuttingDown;
+        if (facts.claiming && !eligible) {
+            facts.claiming = false;
+        }
         if (facts.vipHeld && !eligible) {
             facts.vipHeld = false;
             effects.releaseVip(!facts.quorate ? "the partition is not quorate" : facts.shuttingDown ? "shutting down"
@@ -402,7 +420,7 @@ public final class ClusterMachine {
             vip(eligible);
         }
         ClusterMessage.State now = new ClusterMessage.State(phase, phase == Phase.RUNNING && facts.status.primary(),
-                eligible, facts.vipHeld, phase == Phase.REPORTED ? facts.report : null);
+                eligible, facts.vipHeld || facts.claiming, phase == Phase.REPORTED ? facts.report : null);
         if (group.inGroup() && (facts.resend || !now.equals(facts.sent))) {
             facts.resend = false;
             facts.sent = now;
@@ -510,11 +528,23 @@ public final class ClusterMachine {
         }
     }
 
+    /**
+     * The VIP moves by claim: the designated member (the holder, else the lowest eligible) says in its STATE that
+     * it holds the VIP, and takes it only when that claim comes back as the first one in the agreed order (every
+     * member sees the same first claim; a later one is withdrawn). Members deciding at different points of the
+     * stream therefore never both take it. A member lost while holding it is fenced before anyone claims.
+     */
     private void vip(boolean eligible) {
         if (facts.vipHeld || !eligible || !mayAct()) {
             return;
         }
-        if (group.designatedHolder() != settings.localNodeId()) {
+        int self = settings.localNodeId();
+        if (facts.claiming && group.holder() >= 0 && group.holder() != self) {
+            facts.claiming = false;
+            decision(group.name(group.holder()) + " claimed the VIP first");
+            return;
+        }
+        if (group.designatedHolder() != self) {
             return;
         }
         if (!group.lostHolders().isEmpty()) {
@@ -527,8 +557,13 @@ public final class ClusterMachine {
                     + " (lost while holding it) is fenced");
             return;
         }
+        if (group.holder() != self) {
+            facts.claiming = true; // the STATE that goes out now claims it
+            return;
+        }
+        facts.claiming = false;
         facts.vipHeld = true;
-        effects.takeVip("quorate, Primary, Synced and ready, and the designated holder");
+        effects.takeVip("quorate, Primary, Synced and ready, and its claim came first");
     }
 
     private void decision(String what) {

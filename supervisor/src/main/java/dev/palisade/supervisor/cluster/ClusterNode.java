@@ -135,7 +135,9 @@ public final class ClusterNode {
                     Logger.info("cluster: group {}: members {} (left {}, joined {})", config.groupName(), ids, left,
                             joined);
                     members = ids;
-                    post(() -> machine.view(ids, gone));
+                    boolean nodes = left.stream().anyMatch(m -> m.reason() == Cpg.Reason.NODEDOWN)
+                            || joined.stream().anyMatch(m -> m.reason() == Cpg.Reason.NODEUP);
+                    post(() -> machine.view(ids, gone, nodes));
                 }
 
                 @Override

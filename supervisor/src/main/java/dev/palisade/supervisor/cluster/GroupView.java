@@ -22,6 +22,8 @@ final class GroupView {
     private final Set<Integer> lostHolders = new TreeSet<>();
     private boolean pcRecoveryFailed;
     private boolean joined;
+    /** The member whose claim on the VIP came first in the stream (-1: none); later claims lose. */
+    private int holder = -1;
 
     GroupView(List<Election.Member> members) {
         for (Election.Member m : members) {
@@ -42,6 +44,9 @@ final class GroupView {
                 lostHolders.add(l);
             }
         }
+        if (holder >= 0 && !now.contains(holder)) {
+            holder = -1;
+        }
         boolean newcomers = !members.containsAll(now);
         members.retainAll(now);
         members.addAll(now);
@@ -57,6 +62,11 @@ final class GroupView {
         states.put(node, s);
         if (!s.vipHeld()) {
             lostHolders.remove(node); // it came back (rebooted or healed) and holds nothing
+            if (holder == node) {
+                holder = -1;
+            }
+        } else if (holder < 0 && configured.containsKey(node)) {
+            holder = node; // the first claim in the agreed order; every member sees the same one
         }
         if (s.phase() == Phase.RUNNING && s.primary()) {
             // the cluster is up again: what this outage's election needed is over
@@ -135,25 +145,26 @@ final class GroupView {
         return -1;
     }
 
+    /** The member holding the VIP, or whose claim on it came first in the agreed order; -1 for none. */
+    int holder() {
+        return holder;
+    }
+
     /**
-     * Who should hold the VIP: a member that says it holds it and may (the lowest such, should two say so), else
-     * the lowest node id among the members that say they are eligible (Primary, Synced, ready); -1 for nobody.
+     * Who should claim the VIP: the holder when there is one, else the lowest node id among the members that say
+     * they are eligible (Primary, Synced, ready); -1 for nobody.
      */
     int designatedHolder() {
-        int eligible = -1;
+        if (holder >= 0) {
+            return holder;
+        }
         for (int m : members) {
             ClusterMessage.State s = states.get(m);
-            if (s == null || !configured.containsKey(m)) {
-                continue;
-            }
-            if (s.vipHeld()) {
+            if (s != null && configured.containsKey(m) && s.eligible()) {
                 return m;
             }
-            if (s.eligible() && eligible < 0) {
-                eligible = m;
-            }
         }
-        return eligible;
+        return -1;
     }
 
     /**

@@ -213,6 +213,7 @@ class ClusterMachineTest {
         MachineFixture f = new MachineFixture(1).runningAs(SYNCED, 1, 2, 3);
         assertEquals("vip take", f.lastEffect());
         assertTrue(f.m.vipHeld());
+        assertTrue(((ClusterMessage.State) f.sent.get(f.sent.size() - 1)).vipHeld(), "its claim went out first");
         f.m.monitored(DONOR);
         assertTrue(f.lastEffect().startsWith("vip release: Galera is not Primary, Synced and ready"), f.lastEffect());
         f.deliverOwn();
@@ -252,6 +253,8 @@ class ClusterMachineTest {
         f.m.tick();
         assertEquals("fence n2", f.lastEffect(), "retried");
         f.m.fenced(2, true, "power verified off");
+        f.m.delivered(1, new ClusterMessage.Fenced(2));
+        f.deliverOwn();
         assertEquals("vip take", f.lastEffect());
         assertTrue(f.sent.contains(new ClusterMessage.Fenced(2)));
         MachineFixture other = new MachineFixture(3).runningAfter(SYNCED, new int[] {1, 2, 3}, 1, primary(true, false),
@@ -293,6 +296,21 @@ class ClusterMachineTest {
     }
 
     @Test
+    void aNodeCutOffActsOnNothingBetweenCpgsMembershipAndItsRing() {
+        // corosync's CPG tells who left before it tells the new ring; votequorum's answer for the new ring is later
+        MachineFixture f = new MachineFixture(2).runningAfter(SYNCED, new int[] {1, 2, 3}, 1, primary(true, true));
+        f.effects.clear();
+        f.m.view(set(2), set(1, 3), true);
+        f.now += 1_000;
+        f.m.tick();
+        assertTrue(f.effects.isEmpty(), "acted on the old quorum: " + f.effects);
+        f.groupMoves();
+        assertTrue(f.effects.isEmpty(), f.effects.toString());
+        f.votequorumSays(false);
+        assertTrue(f.effects.stream().noneMatch(e -> e.startsWith("fence") || e.equals("vip take")), f.effects.toString());
+    }
+
+    @Test
     void noBootstrapWhileTheMembershipIsChanging() {
         MachineFixture f = new MachineFixture(1).stoppedWith(report(9), 1, 2, 3);
         f.groupMoves();
@@ -316,18 +334,35 @@ class ClusterMachineTest {
         f.now += 10_000;
         f.m.tick();
         assertEquals(1, f.effects.stream().filter(e -> e.equals("fence n2")).count(), f.effects.toString());
-        assertTrue(f.m.vipHeld(), "nobody holds it now: the lowest eligible takes it");
+        f.deliverOwn();
+        assertTrue(f.m.vipHeld(), "nobody holds it now: the lowest eligible claims and takes it");
+    }
+
+    @Test
+    void twoNodesThatDecideAtDifferentPointsOfTheStreamNeverBothTakeTheVip() {
+        // n1 released it; n3 decides (n2 not yet eligible) and claims; n2 becomes eligible and, the lowest, claims too
+        MachineFixture n2 = new MachineFixture(2).runningAfter(DONOR, new int[] {1, 2, 3}, 1, primary(true, true),
+                3, primary(true, false));
+        n2.m.delivered(1, primary(false, false));
+        n2.m.monitored(SYNCED);
+        ClusterMessage.State claim3 = new ClusterMessage.State(Phase.RUNNING, true, true, true, null);
+        n2.m.delivered(3, claim3); // n3's claim reaches the stream first
+        n2.deliverOwn();
+        assertFalse(n2.did("vip take"), "n3's claim came first: " + n2.effects);
+        assertFalse(((ClusterMessage.State) n2.sent.get(n2.sent.size() - 1)).vipHeld(), "n2 withdrew its claim");
     }
 
     @Test
     void aHolderThatLeftCleanlyIsNotFenced() {
         MachineFixture f = new MachineFixture(1).runningAfter(SYNCED, new int[] {1, 2, 3}, 2, primary(true, true));
         f.m.delivered(2, primary(false, false)); // it released before it left
+        f.deliverOwn();
         assertEquals("vip take", f.lastEffect(), "the lowest eligible once nobody holds it");
         MachineFixture g = new MachineFixture(1).runningAfter(SYNCED, new int[] {1, 2, 3}, 2, primary(true, true));
         g.effects.clear();
         g.m.delivered(2, new ClusterMessage.State(Phase.STOPPING, false, false, false, null));
         g.m.view(set(1, 3), set(2));
+        g.deliverOwn();
         assertEquals(List.of("vip take"), g.effects);
     }
 

@@ -168,12 +168,23 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
         m.quorum(quorate);
     }
 
-    /** Delivers this node's own last STATE back to it, as CPG does. */
+    private int deliveredUpTo;
+
+    /**
+     * Delivers this node's own STATEs back to it, as CPG does, until it sends no new one (a claim on the VIP goes
+     * out and comes back before the VIP is taken).
+     */
     void deliverOwn() {
-        for (int i = sent.size() - 1; i >= 0; i--) {
-            if (sent.get(i) instanceof ClusterMessage.State s) {
-                m.delivered(self, s);
-                return;
+        for (int round = 0; round < 5 && deliveredUpTo < sent.size(); round++) {
+            ClusterMessage.State last = null;
+            for (int i = deliveredUpTo; i < sent.size(); i++) {
+                if (sent.get(i) instanceof ClusterMessage.State st) {
+                    last = st;
+                }
+            }
+            deliveredUpTo = sent.size();
+            if (last != null) {
+                m.delivered(self, last);
             }
         }
     }
