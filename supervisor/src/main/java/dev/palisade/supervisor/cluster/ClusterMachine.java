@@ -1,8 +1,6 @@
 package dev.palisade.supervisor.cluster;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -100,12 +98,8 @@ public final class ClusterMachine {
     private final Map<Phase, Map<Event, Runnable>> table = new EnumMap<>(Phase.class);
     private final MachineFacts facts = new MachineFacts();
     private Phase phase = Phase.PROBING;
-    private final Deque<FenceJob> fences = new ArrayDeque<>();
-    private FenceJob fencing;
+    private final FenceQueue fences = new FenceQueue();
 
-    /** One node to fence, and for whom: a lost VIP holder (answer null) or an operator's force-bootstrap. */
-    private record FenceJob(int node, String reason, Consumer<String> answer, long notBefore) {
-    }
 
     /** The local facts the handlers read and set (kept apart so the table stays readable). */
     private static final class MachineFacts {
@@ -322,9 +316,8 @@ public final class ClusterMachine {
     }
 
     public void fenced(int node, boolean ok, String detail) {
-        FenceJob job = fencing;
-        fencing = null;
-        if (job != null && job.node() == node) {
+        FenceQueue.Job job = fences.finished(node);
+        if (job != null) {
             if (ok) {
                 group.fenced(node);
                 effects.broadcast(new ClusterMessage.Fenced(node));
@@ -335,8 +328,7 @@ public final class ClusterMachine {
             } else if (job.answer() != null) {
                 job.answer().accept("error: " + group.name(node) + " NOT fenced (" + detail + "); nothing forced");
             } else if (group.lostHolders().contains(node)) {
-                fences.addFirst(new FenceJob(node, job.reason(), null, clock.millis()
-                        + settings.fenceRetry().toMillis()));
+                fences.retry(job, clock.millis() + settings.fenceRetry().toMillis());
             }
         }
         fire(ok ? Event.FENCE_OK : Event.FENCE_FAILED);
@@ -362,7 +354,7 @@ public final class ClusterMachine {
             answer.accept("error: " + refused);
             return;
         }
-        fences.add(new FenceJob(m.nodeId(), "operator: force-bootstrap " + name, answer, 0));
+        fences.operator(m.nodeId(), "operator: force-bootstrap " + name, answer);
         fire(Event.CMD_FORCE);
     }
 
@@ -426,12 +418,10 @@ public final class ClusterMachine {
             facts.sent = now;
             effects.broadcast(now);
         }
-        // a lost holder that came back saying it holds nothing needs no fence any more
-        fences.removeIf(j -> j.answer() == null && !group.lostHolders().contains(j.node()));
-        if (fencing == null && !fences.isEmpty() && fences.peek().notBefore() <= clock.millis()) {
-            fencing = fences.poll();
-            Election.Member m = group.member(fencing.node());
-            effects.fence(m, fencing.reason());
+        // a lost holder that came back saying it holds nothing needs no fence any more (the queue drops it)
+        FenceQueue.Job next = fences.next(clock.millis(), group.lostHolders());
+        if (next != null) {
+            effects.fence(group.member(next.node()), next.reason());
         }
     }
 
@@ -549,9 +539,7 @@ public final class ClusterMachine {
         }
         if (!group.lostHolders().isEmpty()) {
             for (int lost : group.lostHolders()) {
-                if ((fencing == null || fencing.node() != lost) && fences.stream().noneMatch(f -> f.node() == lost)) {
-                    fences.add(new FenceJob(lost, "lost from the group while it held the VIP", null, 0));
-                }
+                fences.lostHolder(lost, "lost from the group while it held the VIP");
             }
             decision("taking the VIP once " + group.lostHolders().stream().map(group::name).toList()
                     + " (lost while holding it) is fenced");
@@ -606,17 +594,6 @@ public final class ClusterMachine {
 
     /** A line per member: its phase and flags as last delivered. */
     public List<String> members() {
-        List<String> out = new java.util.ArrayList<>();
-        for (Election.Member m : group.configured()) {
-            ClusterMessage.State s = group.stateOf(m.nodeId());
-            String what = !group.isMember(m.nodeId()) ? (group.givenUp().contains(m.nodeId()) ? "given up (fenced)"
-                    : "not in the group") + (group.lostHolders().contains(m.nodeId()) ? ", lost while holding the VIP"
-                    : "")
-                    : s == null ? "in the group, state not heard yet"
-                    : s.phase() + (s.primary() ? " Primary" : "") + (s.eligible() ? " eligible" : "")
-                    + (s.vipHeld() ? " holds the VIP" : "") + (s.report() != null ? " position " + s.report() : "");
-            out.add(m.name() + " (node " + m.nodeId() + "): " + what);
-        }
-        return out;
+        return group.describe();
     }
 }

@@ -222,4 +222,20 @@ final class GroupView {
         }
         return true;
     }
+
+    /** A line per configured member: its phase and flags as last delivered, or why nothing is known. */
+    List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Election.Member m : configured.values()) {
+            ClusterMessage.State s = states.get(m.nodeId());
+            String what = !members.contains(m.nodeId()) ? (givenUp.contains(m.nodeId()) ? "given up (fenced)"
+                    : "not in the group") + (lostHolders.contains(m.nodeId()) ? ", lost while holding the VIP" : "")
+                    : s == null ? "in the group, state not heard yet"
+                    : s.phase() + (s.primary() ? " Primary" : "") + (s.eligible() ? " eligible" : "")
+                    + (s.vipHeld() ? (holder == m.nodeId() ? " holds the VIP" : " claims the VIP") : "")
+                    + (s.report() != null ? " position " + s.report() : "");
+            out.add(m.name() + " (node " + m.nodeId() + "): " + what);
+        }
+        return out;
+    }
 }
