@@ -37,7 +37,7 @@ head -c 64 /dev/urandom > "$W/cluster.key"; chmod 600 "$W/cluster.key"
 
 ours_conf() { # node peer tty peerip ka dt
     cat > "$W/$1.conf" <<CONF
-supervisor { node = "$1"; peer = "$2"; keepalive = "$5"; deadtime = "$6"; initdead = "5s"; }
+supervisor { node = "$1"; peer = "$2"; keepalive = "$5"; deadtime = "$6"; initdead = "5s"; state_dir = "$W/state-$1"; }
 auth { key_file = "$W/cluster.key"; }
 links { serial { device = "$3"; baud = "19200"; } udp { interface = "pbv0"; peer = "$4"; port = "694"; } }
 CONF

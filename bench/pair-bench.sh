@@ -5,19 +5,19 @@
 # Appends to bench/RESULTS.md.
 # The anchor is real Heartbeat 3.0.6 on the same lab (haresources: Filesystem, the stock OCF mysql agent, IPaddr2;
 # STONITH by cluster-glue's external/ipmi), at the same timers.
-#   TRIALS=10 RACE_DELAY=300ms HB_TRIALS=5 bash bench/pair-bench.sh
+#   TRIALS=10 PRIORITY_DELAY=300ms HB_TRIALS=5 bash bench/pair-bench.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"
 TRIALS=${TRIALS:-10}
-RACE_DELAY=${RACE_DELAY:-300ms}
+PRIORITY_DELAY=${PRIORITY_DELAY:-300ms}
 HB_TRIALS=${HB_TRIALS:-5}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root for network namespaces and loop devices" >&2; exit 111; }
 W=$(mktemp -d /tmp/palisade-pairbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cp=$(bench_classpath)
 java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.bench.PairBench "$TRIALS" \
-    "$RACE_DELAY" > "$W/table.md" 2> "$W/err.log" || { tail -40 "$W/err.log" >&2; exit 1; }
+    "$PRIORITY_DELAY" > "$W/table.md" 2> "$W/err.log" || { tail -40 "$W/err.log" >&2; exit 1; }
 if [ -x /usr/libexec/heartbeat/heartbeat ]; then
     java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.bench.HeartbeatPairBench \
         "$HB_TRIALS" 0.1 0.5 > "$W/hb.md" 2> "$W/hb-err.log" || { tail -40 "$W/hb-err.log" >&2; echo "heartbeat anchor failed" > "$W/hb.md"; }
@@ -29,14 +29,15 @@ fi
     echo "## Pair: unplanned failover and switchover with MariaDB — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "$(machine_line) MariaDB $(dpkg-query -W -f='${Version}' mariadb-server)."
-    echo "Command: \`make bench\` (bench/pair-bench.sh, TRIALS=$TRIALS RACE_DELAY=$RACE_DELAY). keepalive 100 ms, deadtime"
+    echo "Command: \`make bench\` (bench/pair-bench.sh, TRIALS=$TRIALS PRIORITY_DELAY=$PRIORITY_DELAY). keepalive 100 ms, deadtime"
     echo "500 ms, serial + UDP links; each node powered by its own ipmi_sim (power off SIGKILLs the node's supervisor"
     echo "and MariaDB); MariaDB's data directory on an ext4 image mounted by the active node; an application writes"
     echo "one autocommit row at a time through the VIP (innodb_flush_log_at_trx_commit=1). Per trial: cut the active"
     echo "node's power, then power it back on and \`palisade ctl switchover\` the group back. Step times come from the"
     echo "survivor's log; 'power off' is when the BMC saw the node's last process gone; the client columns are the"
-    echo "largest gap between acknowledged rows. The race delay for fencing the home node is $RACE_DELAY (the end-to-end"
-    echo "test uses 1 s)."
+    echo "largest gap between acknowledged rows. priority_fencing_delay is $PRIORITY_DELAY (waited only by a node that"
+    echo "does not hold the group, and skipped when the BMC already reads the peer off, as after a power cut; the"
+    echo "end-to-end test uses 1 s)."
     echo
     cat "$W/table.md"
     echo

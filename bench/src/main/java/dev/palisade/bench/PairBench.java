@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * survivor's log. One lab, TRIALS cycles of: cut the active node's power, wait for the takeover, power it back
  * on, switch the group back with {@code palisade ctl switchover}. Prints a markdown table.
  *
- * <p>{@code PairBench TRIALS RACE_DELAY}
+ * <p>{@code PairBench TRIALS PRIORITY_DELAY}
  */
 public final class PairBench {
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
@@ -35,14 +35,14 @@ public final class PairBench {
         String delay = args[1];
         Path dir = Files.createTempDirectory("palisade-pairbench");
         Map<String, List<Long>> m = new LinkedHashMap<>();
-        for (String k : List.of("detection (power off -> peer dead)", "fence (race delay + IPMI off + verified)",
+        for (String k : List.of("detection (power off -> peer dead)", "fence (IPMI status, off, verified; delay skipped)",
                 "mount", "MariaDB ready", "VIP", "power off -> writable through the VIP (client)",
                 "switchover downtime (client)")) {
             m.put(k, new ArrayList<>());
         }
         long lostTotal = 0;
         long rowsTotal;
-        try (PairLab lab = PairLab.create(dir, PairLab.Timing.FAST.withRaceDelay(delay))) {
+        try (PairLab lab = PairLab.create(dir, PairLab.Timing.FAST.withPriorityDelay(delay))) {
             lab.power(0, "on");
             lab.power(1, "on");
             require(PairLab.await(Duration.ofSeconds(60), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
@@ -65,7 +65,7 @@ public final class PairBench {
                 long vip = at(log, "resource vip .* started and ready");
                 long[] gap = PairLab.largestGapAfter(lab.acknowledged(), cutAsked);
                 m.get("detection (power off -> peer dead)").add(dead - off);
-                m.get("fence (race delay + IPMI off + verified)").add(fenced - dead);
+                m.get("fence (IPMI status, off, verified; delay skipped)").add(fenced - dead);
                 m.get("mount").add(fs - fenced);
                 m.get("MariaDB ready").add(db - fs);
                 m.get("VIP").add(vip - db);

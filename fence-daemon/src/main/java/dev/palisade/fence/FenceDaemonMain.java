@@ -1,5 +1,6 @@
 package dev.palisade.fence;
 
+import dev.palisade.drivers.platform.ServiceNotifier;
 import dev.palisade.fence.auth.KeyFileException;
 import dev.palisade.fence.config.ConfigException;
 import dev.palisade.fence.config.FenceDaemonConfig;
@@ -96,10 +97,16 @@ public final class FenceDaemonMain {
             Logger.error(e.getMessage());
             return ExitCode.USAGE;
         }
-        Thread hook = new Thread(daemon::close, "fence-daemon-shutdown");
+        ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
+        Thread hook = new Thread(() -> {
+            notifier.stopping("stopping");
+            daemon.close();
+        }, "fence-daemon-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             daemon.start(wait ? Duration.ofDays(365) : Duration.ofSeconds(2));
+            // every listener is bound and the hypervisor connected, or its absence logged: ready (sd_notify(3))
+            notifier.ready(daemon.listeners().size() + " listener(s) up");
             if (pidFile != null) {
                 Files.writeString(Path.of(pidFile), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
             }

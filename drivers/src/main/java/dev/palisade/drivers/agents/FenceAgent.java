@@ -49,6 +49,11 @@ public final class FenceAgent {
         return program;
     }
 
+    /** A parameter given on the agent's stdin, or null. */
+    public String parameter(String key) {
+        return parameters.get(key);
+    }
+
     /** Runs {@code action} (off, on, reboot, status, monitor) once. */
     public ProcessRun.Result run(String action) throws IOException {
         StringBuilder in = new StringBuilder("action=").append(action).append('\n');

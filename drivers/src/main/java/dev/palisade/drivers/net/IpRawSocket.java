@@ -50,6 +50,17 @@ public final class IpRawSocket implements AutoCloseable {
         }
     }
 
+    /** The index of the interface this socket was opened on. */
+    public int ifindex() {
+        return ifindex;
+    }
+
+    /** The index of interface {@code name} now, or -1 when there is none (removed, not yet created). */
+    public static int interfaceIndex(String name) {
+        int i = Libc.if_nametoindex(name);
+        return i == 0 ? -1 : i;
+    }
+
     /**
      * Opens the socket on {@code ifname}. {@code source} (IPv4 only; may be null) is the source address of
      * multicast sends, so the kernel never picks a virtual address; {@code group} is joined when not null.

@@ -42,7 +42,9 @@ public final class ProcessRun {
     /** As {@link #run(List, String, Duration)}, with {@code env} added to the inherited environment. */
     public static Result run(List<String> cmd, java.util.Map<String, String> env, String stdin, Duration timeout)
             throws IOException {
-        File out = File.createTempFile("palisade-run", ".out");
+        // what agents and drbdadm print may carry secrets: the file is created readable by its owner only
+        File out = Files.createTempFile("palisade-run", ".out", java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))).toFile();
         long t0 = System.nanoTime();
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out);

@@ -17,11 +17,12 @@ import java.util.Map;
  * exists -
  * </pre>
  *
- * Only what promotion decisions need is kept: this node's role, each volume's disk state, each connection's
- * state and the peer's disk states.
+ * Only what promotion decisions need is kept: this node's role, whether I/O is suspended (and why: {@code user},
+ * {@code no-data}, {@code fencing} while the fence-peer handler runs), each volume's disk state, each
+ * connection's state and the peer's disk states.
  */
-public record DrbdState(String resource, String role, List<String> disks, List<String> connections,
-                        List<String> peerDisks) {
+public record DrbdState(String resource, String role, String suspended, List<String> disks,
+                        List<String> connections, List<String> peerDisks) {
 
     /** A line that is not events2 output, or output for another resource. */
     public static final class ParseException extends Exception {
@@ -40,6 +41,11 @@ public record DrbdState(String resource, String role, List<String> disks, List<S
         return !disks.isEmpty() && disks.stream().allMatch(d -> d.equals("UpToDate") || d.equals("Consistent"));
     }
 
+    /** I/O frozen by {@code fencing resource-and-stonith} until the fence-peer handler succeeds. */
+    public boolean frozenForFencing() {
+        return suspended != null && java.util.Arrays.asList(suspended.split(",")).contains("fencing");
+    }
+
     public boolean primary() {
         return "Primary".equals(role);
     }
@@ -51,6 +57,7 @@ public record DrbdState(String resource, String role, List<String> disks, List<S
 
     public static DrbdState parse(String resource, String events2) throws ParseException {
         String role = null;
+        String suspended = "no";
         List<String> disks = new ArrayList<>();
         List<String> connections = new ArrayList<>();
         List<String> peerDisks = new ArrayList<>();
@@ -89,7 +96,10 @@ public record DrbdState(String resource, String role, List<String> disks, List<S
                 throw new ParseException("line " + n + ": resource '" + kv.get("name") + "', not '" + resource + "'");
             }
             switch (f[1]) {
-                case "resource" -> role = require(kv, "role", n);
+                case "resource" -> {
+                    role = require(kv, "role", n);
+                    suspended = kv.getOrDefault("suspended", "no");
+                }
                 case "device" -> disks.add(require(kv, "disk", n));
                 case "connection" -> connections.add(require(kv, "connection", n));
                 case "peer-device" -> peerDisks.add(require(kv, "peer-disk", n));
@@ -103,7 +113,7 @@ public record DrbdState(String resource, String role, List<String> disks, List<S
         if (!ended) {
             throw new ParseException("output ends without 'exists -' (cut short)");
         }
-        return new DrbdState(resource, role, List.copyOf(disks), List.copyOf(connections), List.copyOf(peerDisks));
+        return new DrbdState(resource, role, suspended, List.copyOf(disks), List.copyOf(connections), List.copyOf(peerDisks));
     }
 
     private static String require(Map<String, String> kv, String key, int line) throws ParseException {

@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.cli;
 
+import dev.palisade.drivers.platform.ServiceNotifier;
 import dev.palisade.fence.ExitCode;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import dev.palisade.supervisor.node.ControlSocket;
@@ -14,11 +15,13 @@ import org.tinylog.Logger;
 /**
  * {@code palisade supervisor -f FILE [-d N]}: the supervisor (membership, failover, fencing, resources, VRRP,
  * control socket) in the foreground until SIGTERM, which stops the resources first when this node runs them.
- * {@code palisade ctl [-s SOCKET | -f FILE] status|standby|unstandby|switchover|maintenance on|off}: asks it.
+ * {@code palisade ctl [-s SOCKET | -f FILE] COMMAND}: asks it ({@link dev.palisade.supervisor.node.ControlCommand}).
  */
 public final class SupervisorCommand {
     static final String CTL_USAGE = "usage: palisade ctl [-s SOCKET | -f CONFIG] "
-            + "status|standby|unstandby|switchover|maintenance on|maintenance off (cluster: status|force-bootstrap NODE)";
+            + dev.palisade.supervisor.node.ControlCommand.USAGE + " (cluster: status | force-bootstrap NODE)";
+    /** {@code palisade ctl}: the supervisor understood the command and refused it in its state (the answer says why). */
+    static final int CTL_REFUSED = 1;
 
     private SupervisorCommand() {
     }
@@ -28,12 +31,27 @@ public final class SupervisorCommand {
             return ClusterCommand.run(args, out, err); // a cluster block: three or more nodes on Corosync and Galera
         }
         return DaemonOptions.run("supervisor", args, err, (config, key) -> {
-            SupervisorNode node = new SupervisorNode(config, key);
+            Logger.info("supervisor: {}", dev.palisade.drivers.platform.Realtime.lockMemory());
+            ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
+            dev.palisade.drivers.platform.HardwareWatchdog watchdog = null;
+            if (config.hardwareWatchdog() != null) {
+                try {
+                    watchdog = dev.palisade.drivers.platform.HardwareWatchdog.open(config.hardwareWatchdog(),
+                            config.hardwareWatchdogTimeout());
+                } catch (IOException e) {
+                    Logger.error("hardware watchdog {}: {}", config.hardwareWatchdog(), e.getMessage());
+                    return ExitCode.SYSTEM;
+                }
+            }
+            SupervisorNode node = new SupervisorNode(config, key, null, notifier, watchdog);
             CountDownLatch stopped = new CountDownLatch(1);
             // the control socket first: it is also the lock that keeps a second supervisor from touching the group
             ControlSocket control;
             try {
-                control = ControlSocket.open(config.controlSocket(), line -> answer(node, line));
+                control = ControlSocket.open(config.controlSocket(), node::command).onDeath((where, e) -> {
+                    Logger.error(e, "supervisor: {} died: exiting (the peer fences this node)", where);
+                    Runtime.getRuntime().halt(70);
+                });
             } catch (IOException e) {
                 Logger.error("control socket {}: {}", config.controlSocket(), e.getMessage());
                 return ExitCode.SYSTEM;
@@ -46,6 +64,7 @@ public final class SupervisorCommand {
                 return ExitCode.SYSTEM;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                notifier.stopping("stopping (resources first when this node runs them)");
                 Logger.info("supervisor: stopping (resources first when this node runs them)");
                 node.shutdown(config.deadtime().toMillis() * 20 + 60_000);
                 control.close();
@@ -60,52 +79,47 @@ public final class SupervisorCommand {
         });
     }
 
-    static String answer(SupervisorNode node, String line) {
-        if (line.equals("status")) {
-            return node.status();
-        }
-        if (line.equals("fence-peer")) {
-            try {
-                var o = node.fencePeerForReplication();
-                return (o.fenced() ? "fenced: " : "error: ") + o.summary();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "error: interrupted";
-            }
-        }
-        String r = node.command(line);
-        return r != null ? r : "error: unknown command '" + line + "'; " + CTL_USAGE.substring("usage: ".length());
-    }
-
-    /** DRBD's fence-peer handler exit codes (drbd.conf(5)): 7 the peer was fenced; 5 it could not be. */
+    /**
+     * DRBD's fence-peer handler exit codes (drbd_nl.c conn_try_outdate_peer, 8.4 and 9): 7 "peer was stonithed"
+     * (DRBD marks the peer Outdated and resumes I/O). 3, 4, 5 and 6 also change what DRBD does (5, "peer
+     * unreachable, assumed dead", resumes I/O on an UpToDate Primary); any other code is "fence-peer helper
+     * broken" and I/O stays frozen. So every failure exits 1: a peer that was not verified off must never let
+     * DRBD write on alone.
+     */
     static final int DRBD_PEER_FENCED = 7;
-    static final int DRBD_PEER_UNREACHABLE = 5;
+    static final int DRBD_NOT_FENCED = 1;
+
+    /** The handler's exit code for the supervisor's answer (null: no answer). */
+    public static int drbdExitCode(String answer) {
+        return answer != null && answer.startsWith("fenced:") ? DRBD_PEER_FENCED : DRBD_NOT_FENCED;
+    }
 
     /**
      * {@code palisade drbd-fence-peer [-s SOCKET | -f FILE]}: DRBD's fence-peer handler. Asks the local supervisor
-     * to fence the peer (verified power off) and exits 7 when it was; otherwise 5, and DRBD keeps I/O frozen
-     * (with fencing resource-and-stonith) rather than risk a split brain.
+     * to fence the peer (verified power off) and exits 7 when it was; otherwise 1, and DRBD keeps I/O frozen
+     * (with fencing resource-and-stonith) rather than risk a split brain or lost writes.
      */
     public static int drbdFencePeer(String[] args, PrintStream out, PrintStream err) {
+        String res = System.getenv().getOrDefault("DRBD_RESOURCE", "");
         Path socket = socket(args, err);
         if (socket == null) {
-            return DRBD_PEER_UNREACHABLE;
+            err.println("palisade drbd-fence-peer: resource " + res + ": peer NOT fenced (exit 1; I/O stays frozen)");
+            return DRBD_NOT_FENCED;
         }
-        String res = System.getenv().getOrDefault("DRBD_RESOURCE", "?");
+        String answer;
         try {
-            String answer = ControlSocket.ask(socket, "fence-peer", java.time.Duration.ofMinutes(5));
+            answer = ControlSocket.ask(socket, res.isEmpty() ? "fence-peer" : "fence-peer " + res,
+                    java.time.Duration.ofMinutes(11));
             out.print(answer);
-            if (answer.startsWith("fenced:")) {
-                err.println("palisade drbd-fence-peer: resource " + res + ": peer fenced (exit 7)");
-                return DRBD_PEER_FENCED;
-            }
-            err.println("palisade drbd-fence-peer: resource " + res + ": peer NOT fenced (exit 5; I/O stays frozen)");
-            return DRBD_PEER_UNREACHABLE;
         } catch (IOException e) {
             err.println("palisade drbd-fence-peer: resource " + res + ": cannot reach the supervisor at " + socket
-                    + " (" + e.getMessage() + "); peer NOT fenced (exit 5)");
-            return DRBD_PEER_UNREACHABLE;
+                    + " (" + e.getMessage() + "); peer NOT fenced (exit 1; I/O stays frozen)");
+            return DRBD_NOT_FENCED;
         }
+        int rc = drbdExitCode(answer);
+        err.println("palisade drbd-fence-peer: resource " + res + ": " + (rc == DRBD_PEER_FENCED ? "peer fenced (exit 7)"
+                : "peer NOT fenced (exit 1; I/O stays frozen)"));
+        return rc;
     }
 
     /** The control socket named by -s SOCKET or by -f CONFIG, else the default; null after a config error. */
@@ -144,6 +158,6 @@ public final class SupervisorCommand {
             return ExitCode.SYSTEM;
         }
         out.print(answer);
-        return answer.startsWith("error:") ? ExitCode.USAGE : ExitCode.OK;
+        return answer.startsWith("error:") ? ExitCode.USAGE : answer.startsWith("refused:") ? CTL_REFUSED : ExitCode.OK;
     }
 }

@@ -50,6 +50,40 @@ public final class Doctor {
         for (SupervisorConfig.UdpLink u : c.udpLinks()) {
             out.addAll(udp(u));
         }
+        out.addAll(fenceVirtDomains(c.fencing()));
+        return out;
+    }
+
+    /**
+     * Every fence_virt device's domain must be in its gateway's list: the stock protocol answers OFF for a domain
+     * it does not know, and a fence through such a device fails until the name is fixed.
+     */
+    public static List<Check> fenceVirtDomains(FencingConfig f) {
+        List<Check> out = new ArrayList<>();
+        for (FencingConfig.NodeFencing n : f.nodes()) {
+            for (List<FencingConfig.DeviceSpec> level : n.levels()) {
+                for (FencingConfig.DeviceSpec spec : level) {
+                    if (!(spec instanceof FencingConfig.FenceVirt v)) {
+                        continue;
+                    }
+                    String what = "fencing " + n.name() + ": fence_virt " + v.mode() + " " + v.address() + ":" + v.port()
+                            + " domain '" + v.domain() + "'";
+                    try {
+                        var d = (dev.palisade.supervisor.fencing.FenceVirtDevice)
+                                dev.palisade.supervisor.fencing.FencePlans.device(spec);
+                        List<String> domains = d.listDomains();
+                        boolean known = domains.contains(v.domain());
+                        out.add(new Check(known, known ? what + " is in the gateway's list"
+                                : what + " is NOT in the gateway's list " + domains + ": a typo, or a renamed or"
+                                + " re-created VM; fencing " + n.name() + " fails until domain names one of them"
+                                + " (" + spec.position() + ")"));
+                    } catch (IOException e) {
+                        out.add(new Check(false, what + ": cannot list the gateway's domains (" + e.getMessage()
+                                + "); fencing through it fails while this lasts"));
+                    }
+                }
+            }
+        }
         return out;
     }
 

@@ -22,16 +22,21 @@ import java.util.Set;
  * <pre>
  * fencing {
  *   verify_timeout = "20s"; poll_interval = "250ms";
+ *   priority_fencing_delay = "1s";   # waited only by a node that does not hold the group
  *   node {
- *     name = "pf2"; delay = "5s";
+ *     name = "pf2"; delay = "0s";      # waited by whoever fences pf2, on top (a tie-break when nobody holds)
  *     level { device { type = "ipmi"; host = "10.0.0.12"; user = "fence"; password_file = "/etc/palisade/pf2.ipmi"; } }
  *     level { device { type = "agent"; agent = "fence_apc"; ip = "10.0.0.40"; plug = "3"; ... } }
  *   }
  * }
  * </pre>
  */
-public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<NodeFencing> nodes) {
-    public static final FencingConfig NONE = new FencingConfig(Duration.ofSeconds(20), Duration.ofMillis(250), List.of());
+public record FencingConfig(Duration verifyTimeout, Duration pollInterval, Duration priorityDelay,
+                            List<NodeFencing> nodes) {
+    /** The race delay of a node that does not hold the group (Pacemaker's priority-fencing-delay). */
+    public static final Duration DEFAULT_PRIORITY_DELAY = Duration.ofSeconds(1);
+    public static final FencingConfig NONE = new FencingConfig(Duration.ofSeconds(20), Duration.ofMillis(250),
+            DEFAULT_PRIORITY_DELAY, List.of());
 
     /** How one node is fenced. */
     public record NodeFencing(String name, Duration delay, List<List<DeviceSpec>> levels, ConfigPosition position) {
@@ -69,7 +74,9 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
         if (b.isEmpty()) {
             return NONE;
         }
-        Section f = new Section(b.get(), "fencing").allow(Set.of("verify_timeout", "poll_interval"), Set.of("node"));
+        Section f = new Section(b.get(), "fencing").allow(Set.of("verify_timeout", "poll_interval",
+                "priority_fencing_delay"), Set.of("node"));
+        Duration priority = SupervisorConfig.duration(f, "priority_fencing_delay", DEFAULT_PRIORITY_DELAY);
         Duration verify = SupervisorConfig.duration(f, "verify_timeout", NONE.verifyTimeout());
         Duration poll = SupervisorConfig.duration(f, "poll_interval", NONE.pollInterval());
         if (poll.isZero() || poll.compareTo(verify) > 0) {
@@ -107,7 +114,7 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
             nodes.add(new NodeFencing(name, SupervisorConfig.duration(n, "delay", Duration.ZERO), List.copyOf(levels),
                     n.block().position()));
         }
-        return new FencingConfig(verify, poll, List.copyOf(nodes));
+        return new FencingConfig(verify, poll, priority, List.copyOf(nodes));
     }
 
     /** The block with every default filled in; passwords given inline are shown as "(hidden)". */
@@ -118,6 +125,7 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, List<
         StringBuilder sb = new StringBuilder("fencing {\n");
         kv(sb, 1, "verify_timeout", Durations.format(verifyTimeout));
         kv(sb, 1, "poll_interval", Durations.format(pollInterval));
+        kv(sb, 1, "priority_fencing_delay", Durations.format(priorityDelay));
         for (NodeFencing n : nodes) {
             sb.append("\tnode {\n");
             kv(sb, 2, "name", n.name());

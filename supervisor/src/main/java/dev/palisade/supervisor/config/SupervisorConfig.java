@@ -30,7 +30,12 @@ public record SupervisorConfig(
         Duration initdead,
         boolean autoFailback,
         Path controlSocket,
+        Path stateDir,
+        Path hardwareWatchdog,
+        Duration hardwareWatchdogTimeout,
         Duration monitorInterval,
+        int migrationThreshold,
+        Duration failureTimeout,
         Path keyFile,
         List<SerialLink> serialLinks,
         List<UdpLink> udpLinks,
@@ -40,6 +45,7 @@ public record SupervisorConfig(
 
     public static final int DEFAULT_UDP_PORT = 694;
     public static final String DEFAULT_CONTROL_SOCKET = "/run/palisade/control.sock";
+    public static final String DEFAULT_STATE_DIR = "/var/lib/palisade";
 
     /** {@code links/serial}: a null-modem cable. */
     public record SerialLink(String device, int baud, ConfigPosition position) {
@@ -78,7 +84,8 @@ public record SupervisorConfig(
 
     private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
-            "initdead", "auto_failback", "control_socket", "monitor_interval");
+            "initdead", "auto_failback", "control_socket", "state_dir", "monitor_interval", "migration_threshold",
+            "failure_timeout", "hardware_watchdog", "hardware_watchdog_timeout");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
     private static final Set<String> UDP_KEYS = Set.of("interface", "peer", "group", "broadcast", "port", "bind");
 
@@ -139,7 +146,20 @@ public record SupervisorConfig(
                     + " is shorter than deadtime", "initdead covers boot; make it at least deadtime (2 x is usual)");
         }
         Path control = Path.of(sup.string("control_socket", DEFAULT_CONTROL_SOCKET));
+        Path stateDir = Path.of(sup.string("state_dir", DEFAULT_STATE_DIR));
+        String watchdog = sup.string("hardware_watchdog", null);
+        Duration watchdogTimeout = duration(sup, "hardware_watchdog_timeout", Duration.ofSeconds(10));
+        if (watchdogTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException(sup.positionOf("hardware_watchdog_timeout"), "hardware_watchdog_timeout "
+                    + Durations.format(watchdogTimeout) + " is under a second", "use whole seconds, e.g. \"10s\"");
+        }
         Duration monitorInterval = duration(sup, "monitor_interval", Duration.ofSeconds(2));
+        int migrationThreshold = sup.integer("migration_threshold", 2, 1, 1000);
+        Duration failureTimeout = duration(sup, "failure_timeout", Duration.ofMinutes(10));
+        if (failureTimeout.isZero() || failureTimeout.isNegative()) {
+            throw new ConfigException(sup.positionOf("failure_timeout"), "failure_timeout must be positive",
+                    "how long a monitor failure counts against migration_threshold, e.g. failure_timeout = \"10min\";");
+        }
         boolean autoFailback = sup.choice("auto_failback", "off", "on", "off", "yes", "no", "true", "false")
                 .matches("on|yes|true");
 
@@ -209,8 +229,10 @@ public record SupervisorConfig(
                 groups.add(new ResourceGroup(home, resources, g.block().position()));
             }
         }
+        Secrets.checkInline(file, root);
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, control,
-                monitorInterval, key,
+                stateDir, watchdog == null ? null : Path.of(watchdog), watchdogTimeout, monitorInterval,
+                migrationThreshold, failureTimeout, key,
                 List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp);
     }
 
@@ -271,7 +293,14 @@ public record SupervisorConfig(
         sb.append("\tinitdead = \"").append(Durations.format(initdead)).append("\";\n");
         sb.append("\tauto_failback = \"").append(autoFailback ? "on" : "off").append("\";\n");
         sb.append("\tcontrol_socket = \"").append(controlSocket).append("\";\n");
+        sb.append("\tstate_dir = \"").append(stateDir).append("\";\n");
+        if (hardwareWatchdog != null) {
+            sb.append("\thardware_watchdog = \"").append(hardwareWatchdog).append("\";\n");
+        }
+        sb.append("\thardware_watchdog_timeout = \"").append(Durations.format(hardwareWatchdogTimeout)).append("\";\n");
         sb.append("\tmonitor_interval = \"").append(Durations.format(monitorInterval)).append("\";\n");
+        sb.append("\tmigration_threshold = \"").append(migrationThreshold).append("\";\n");
+        sb.append("\tfailure_timeout = \"").append(Durations.format(failureTimeout)).append("\";\n");
         sb.append("}\nauth {\n\tkey_file = \"").append(keyFile).append("\";\n}\nlinks {\n");
         for (SerialLink l : serialLinks) {
             sb.append("\tserial { device = \"").append(l.device()).append("\"; baud = \"").append(l.baud())

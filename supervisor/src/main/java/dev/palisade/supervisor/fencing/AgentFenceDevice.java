@@ -20,6 +20,33 @@ public final class AgentFenceDevice implements FenceDevice {
         return "agent " + agent.program().getFileName();
     }
 
+    /**
+     * With a {@code plug} (or {@code port}) and an agent that can list its outlets or domains ({@code action=list},
+     * lines "plug,alias"), the plug must be listed. An agent that cannot list proves its target only by accepting
+     * "off" and then reading it off; its status is never taken as proof on its own ({@link #offIsReliable}).
+     */
+    @Override
+    public void checkTarget() throws IOException {
+        String plug = agent.parameter("plug") != null ? agent.parameter("plug") : agent.parameter("port");
+        if (plug == null) {
+            return;
+        }
+        ProcessRun.Result r = agent.run("list");
+        if (r.exit() != 0) {
+            return; // this agent has no list: nothing more to prove here
+        }
+        for (String line : r.output().split("\n")) {
+            int comma = line.indexOf(',');
+            String name = (comma < 0 ? line : line.substring(0, comma)).strip();
+            String alias = comma < 0 ? "" : line.substring(comma + 1).strip();
+            if (name.equals(plug) || alias.equals(plug)) {
+                return;
+            }
+        }
+        throw new IOException(agent.program().getFileName() + " does not list plug '" + plug + "': a typo, or a"
+                + " renamed or moved target; fix plug in the fencing block");
+    }
+
     @Override
     public Power status() throws IOException {
         ProcessRun.Result r = agent.run("status");

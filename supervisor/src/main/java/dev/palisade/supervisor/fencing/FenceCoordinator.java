@@ -9,12 +9,11 @@ import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
- * Fences one node: waits the node's race delay (so that two nodes that lose each other at once do not
- * shoot each other), then tries the devices of level 1, then level 2, ... A level succeeds only when every
- * one of its devices accepted "off" AND the power then reads off, polled until the verify deadline; "command
- * accepted" is never success. A reboot is a verified off followed by on, so a node that is already off is
- * handled like any other (an off that fails on an already-off node counts as off). Time comes from a
- * {@link Clock}, so the same code runs under simulated time.
+ * Fences one node, blocking, by driving a {@link FenceRun}: the delay (so that two nodes that lose each other
+ * at once do not shoot each other), then the devices of level 1, then level 2, ... A level succeeds only when
+ * every one of its devices proved it sees its target, accepted "off" AND the power then reads off, polled until
+ * the verify deadline; "command accepted" is never success. Also the home of the fencing vocabulary (plans,
+ * levels, steps, outcomes) that the node loop's fence worker and the simulation share.
  */
 public final class FenceCoordinator {
     /** Time and sleeping; {@link #SYSTEM} in production, a simulated clock in tests. */
@@ -78,122 +77,73 @@ public final class FenceCoordinator {
     }
 
     /**
-     * Runs the plan once. {@code stillWanted} is asked during the race delay (the peer may have come back);
-     * {@code report} sees every step as it happens.
+     * Runs the plan once with its own delay, blocking. {@code stillWanted} is asked during the delay and once
+     * more just before the first "off"; {@code report} sees every step as it happens.
      */
     public Outcome fence(Plan plan, Action action, BooleanSupplier stillWanted, Consumer<Step> report)
             throws InterruptedException {
-        long t0 = clock.nanos();
-        List<Step> steps = new ArrayList<>();
-        Consumer<Step> record = s -> {
-            steps.add(s);
-            if (s.ok()) {
-                Logger.info("fence {}: {}", plan.node(), s);
-            } else {
-                Logger.warn("fence {}: {}", plan.node(), s);
-            }
+        return fence(plan, action, plan.delay(), stillWanted, report);
+    }
+
+    /** As {@link #fence(Plan, Action, BooleanSupplier, Consumer)} with {@code delay} instead of the plan's own. */
+    public Outcome fence(Plan plan, Action action, Duration delay, BooleanSupplier stillWanted, Consumer<Step> report)
+            throws InterruptedException {
+        FenceRun run = new FenceRun(plan, action, delay, clock.nanos(), s -> {
+            log(plan.node(), s);
             report.accept(s);
-        };
-        if (!plan.delay().isZero()) {
-            long end = t0 + plan.delay().toNanos();
-            while (clock.nanos() < end) {
-                if (!stillWanted.getAsBoolean()) {
-                    record.accept(new Step(0, "", "race delay interrupted", true, ms(t0), "fencing no longer wanted"));
-                    return new Outcome(plan.node(), false, true, 0, ms(t0), steps);
-                }
-                clock.sleep(Duration.ofNanos(Math.min(end - clock.nanos(), Duration.ofMillis(100).toNanos()) + 1));
-            }
-            record.accept(new Step(0, "", "race delay " + plan.delay().toMillis() + " ms", true, ms(t0), ""));
-            if (!stillWanted.getAsBoolean()) {
-                return new Outcome(plan.node(), false, true, 0, ms(t0), steps);
-            }
-        }
-        for (int i = 0; i < plan.levels().size(); i++) {
-            int level = i + 1;
-            if (runLevel(plan, level, plan.levels().get(i), record)) {
-                if (action == Action.REBOOT) {
-                    for (FenceDevice d : plan.levels().get(i).devices()) {
-                        long s = clock.nanos();
-                        try {
-                            d.on();
-                            record.accept(new Step(level, d.describe(), "on accepted", true, ms(s), ""));
-                        } catch (IOException e) {
-                            // the node is fenced; not coming back is the operator's to look at, not a fence failure
-                            record.accept(new Step(level, d.describe(), "on", false, ms(s), e.getMessage()));
-                        }
-                    }
-                }
-                Outcome o = new Outcome(plan.node(), true, false, level, ms(t0), steps);
-                Logger.info("{}", o.summary());
-                return o;
-            }
-        }
-        Outcome o = new Outcome(plan.node(), false, false, 0, ms(t0), steps);
-        Logger.error("{}", o.summary());
-        return o;
-    }
-
-    private boolean runLevel(Plan plan, int level, Level l, Consumer<Step> record) throws InterruptedException {
-        if (l.devices().isEmpty()) {
-            return false;
-        }
-        for (FenceDevice d : l.devices()) {
-            long s = clock.nanos();
-            try {
-                d.off();
-                record.accept(new Step(level, d.describe(), "off accepted", true, ms(s), ""));
-            } catch (IOException e) {
-                if (!alreadyOff(d)) {
-                    record.accept(new Step(level, d.describe(), "off", false, ms(s), e.getMessage()));
-                    return false;
-                }
-                record.accept(new Step(level, d.describe(), "off refused but power already reads off", true, ms(s),
-                        e.getMessage()));
-            }
-        }
-        for (FenceDevice d : l.devices()) {
-            if (!verifyOff(plan, level, d, record)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private boolean alreadyOff(FenceDevice d) {
-        try {
-            return d.status() == FenceDevice.Power.OFF;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private boolean verifyOff(Plan plan, int level, FenceDevice d, Consumer<Step> record) throws InterruptedException {
-        long s = clock.nanos();
-        long deadline = s + plan.verifyTimeout().toNanos();
-        int polls = 0;
-        String last = "";
+        });
         while (true) {
-            polls++;
-            try {
-                if (d.status() == FenceDevice.Power.OFF) {
-                    record.accept(new Step(level, d.describe(), "power verified off", true, ms(s),
-                            polls + (polls == 1 ? " status read" : " status reads")));
-                    return true;
+            FenceRun.Step step = run.next(clock.nanos());
+            if (step instanceof FenceRun.Done d) {
+                logOutcome(d.outcome());
+                return d.outcome();
+            } else if (step instanceof FenceRun.Wait w) {
+                clock.sleep(Duration.ofMillis(w.millis()));
+                run.waited();
+            } else if (step instanceof FenceRun.Ask) {
+                run.wanted(stillWanted.getAsBoolean(), clock.nanos());
+            } else {
+                FenceRun.Call c = (FenceRun.Call) step;
+                FenceDevice.Power p = null;
+                IOException failure = null;
+                try {
+                    p = call(c);
+                } catch (IOException e) {
+                    failure = e;
                 }
-                last = "power still reads on";
-            } catch (IOException e) {
-                last = "status failed: " + e.getMessage();
+                run.called(p, failure, clock.nanos());
             }
-            if (clock.nanos() + plan.pollInterval().toNanos() > deadline) {
-                record.accept(new Step(level, d.describe(), "verify off", false, ms(s), last + " after " + polls
-                        + " status reads in " + plan.verifyTimeout().toMillis() + " ms"));
-                return false;
-            }
-            clock.sleep(plan.pollInterval());
         }
     }
 
-    private long ms(long from) {
-        return (clock.nanos() - from) / 1_000_000;
+    /** One device call a {@link FenceRun} asks for; STATUS returns the power read, the others null. */
+    public static FenceDevice.Power call(FenceRun.Call c) throws IOException {
+        switch (c.op()) {
+            case CHECK_TARGET -> c.device().checkTarget();
+            case OFF -> c.device().off();
+            case ON -> c.device().on();
+            default -> {
+                return c.device().status();
+            }
+        }
+        return null;
+    }
+
+    /** Every step goes to the log: success at INFO, a failure at WARN. */
+    public static void log(String node, Step s) {
+        if (s.ok()) {
+            Logger.info("fence {}: {}", node, s);
+        } else {
+            Logger.warn("fence {}: {}", node, s);
+        }
+    }
+
+    /** The outcome goes to the log: fenced at INFO, not fenced at ERROR, a cancellation at INFO. */
+    public static void logOutcome(Outcome o) {
+        if (o.fenced() || o.cancelled()) {
+            Logger.info("fence {}", o.summary());
+        } else {
+            Logger.error("fence {}", o.summary());
+        }
     }
 }

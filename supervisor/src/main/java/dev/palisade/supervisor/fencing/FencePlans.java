@@ -15,10 +15,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** Turns the checked {@code fencing} configuration into devices and plans, reading secrets as it goes. */
 public final class FencePlans {
@@ -66,7 +64,7 @@ public final class FencePlans {
     private static FenceDevice fenceVirt(FencingConfig.FenceVirt v) throws IOException {
         FenceKey key;
         try {
-            key = FenceKey.load(Path.of(v.keyFile()));
+            key = FenceKey.load(secret(Path.of(v.keyFile())));
         } catch (dev.palisade.fence.auth.KeyFileException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -80,13 +78,9 @@ public final class FencePlans {
                 : FenceVirtDevice.multicast(client, a, v.port(), v.domain());
     }
 
-    /** A secret file must not be readable by group or others: a fence password opens the peer's power. */
+    /** A secret file: see {@link dev.palisade.supervisor.config.Secrets#checkFile}. */
     static Path secret(Path p) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
-        if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-            throw new IOException(p + " is readable by group or others; run: chmod 600 " + p);
-        }
-        return p;
+        return dev.palisade.supervisor.config.Secrets.checkFile(p);
     }
 
     /** The first line of a password or key file, without its newline. */

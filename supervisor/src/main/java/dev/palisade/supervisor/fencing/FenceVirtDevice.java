@@ -43,6 +43,41 @@ public final class FenceVirtDevice implements FenceDevice {
                 : " via multicast " + group.getHostAddress() + ":" + port);
     }
 
+    /**
+     * The domain is in the gateway's host list (by name or UUID). The stock protocol answers OFF to a status
+     * of a domain it does not know, so without this a typo or a renamed VM would read "off" forever.
+     */
+    @Override
+    public void checkTarget() throws IOException {
+        java.util.List<dev.palisade.fence.wire.HostState> hosts = hosts();
+        for (dev.palisade.fence.wire.HostState h : hosts) {
+            if (h.domain().equals(domain) || h.uuid().equalsIgnoreCase(domain)) {
+                return;
+            }
+        }
+        throw new IOException("domain '" + domain + "' is not in the gateway's list of " + hosts.size()
+                + " domain(s): a typo, or a renamed or re-created VM; fix domain in the fencing block"
+                + " (palisade doctor lists what the gateway knows)");
+    }
+
+    /** The domains the gateway lists, for the doctor. */
+    public java.util.List<String> listDomains() throws IOException {
+        return hosts().stream().map(dev.palisade.fence.wire.HostState::domain).toList();
+    }
+
+    private java.util.List<dev.palisade.fence.wire.HostState> hosts() throws IOException {
+        FenceVirtClient.Result r = tcp != null ? client.tcp(tcp, RequestCode.HOSTLIST, "")
+                : client.multicast(group, port, multicastCallbacks(), RequestCode.HOSTLIST, "", Duration.ofSeconds(1));
+        if (r.code() != ResponseCode.SUCCESS.code()) {
+            throw refused("list", r.code());
+        }
+        return r.hosts();
+    }
+
+    public String domain() {
+        return domain;
+    }
+
     @Override
     public Power status() throws IOException {
         int code = request(RequestCode.STATUS);

@@ -18,6 +18,12 @@ public final class IpmiFenceDevice implements FenceDevice {
         return "ipmi " + target;
     }
 
+    /** The BMC reads its own chassis: off is off (a BMC that cannot tell fails the call instead). */
+    @Override
+    public boolean offIsReliable() {
+        return true;
+    }
+
     @Override
     public Power status() throws IOException {
         try (IpmiSession s = IpmiSession.open(target)) {

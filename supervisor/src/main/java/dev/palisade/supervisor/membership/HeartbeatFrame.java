@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import dev.palisade.fence.wire.MagicScanner;
 import java.util.Arrays;
 import org.bouncycastle.crypto.digests.SHA256Digest;
@@ -71,17 +70,78 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
             HKDFBytesGenerator g = new HKDFBytesGenerator(new SHA256Digest());
             g.init(new HKDFParameters(clusterKey, "palisade-membership".getBytes(StandardCharsets.US_ASCII),
                     "palisade heartbeat v1".getBytes(StandardCharsets.US_ASCII)));
-            key = new byte[32];
-            g.generateBytes(key, 0, 32);
+            byte[] k = new byte[32];
+            g.generateBytes(k, 0, 32);
+            key = k;
+            macs = ThreadLocal.withInitial(() -> {
+                HMac m = new HMac(new SHA256Digest());
+                m.init(new KeyParameter(k));
+                return m;
+            });
         }
 
+        /** One HMAC per thread (the pulse, each link's receiver), keyed once: no allocation per frame. */
+        private final ThreadLocal<HMac> macs;
+        private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[MAC_SIZE]);
+
         byte[] mac(byte[] b, int len) {
-            HMac m = new HMac(new SHA256Digest());
-            m.init(new KeyParameter(key));
-            m.update(b, 0, len);
             byte[] out = new byte[MAC_SIZE];
-            m.doFinal(out, 0);
+            mac(b, len, out, 0);
             return out;
+        }
+
+        /** The MAC of {@code b[0..len)} into {@code out[at..at+32)}; doFinal leaves the HMAC keyed for the next. */
+        void mac(byte[] b, int len, byte[] out, int at) {
+            HMac m = macs.get();
+            m.update(b, 0, len);
+            m.doFinal(out, at);
+        }
+
+        /** Whether {@code b[len..len+32)} is the MAC of {@code b[0..len)}, in constant time. */
+        boolean verify(byte[] b, int len) {
+            byte[] expected = scratch.get();
+            mac(b, len, expected, 0);
+            int diff = 0;
+            for (int i = 0; i < MAC_SIZE; i++) {
+                diff |= expected[i] ^ b[len + i];
+            }
+            return diff == 0;
+        }
+    }
+
+    /**
+     * Encodes this node's frames into one buffer it reuses (the pulse sends each frame synchronously before it
+     * encodes the next), so the heartbeat path allocates nothing per frame.
+     */
+    public static final class Encoder {
+        private final Key key;
+        private final byte[] buf;
+        private final ByteBuffer bb;
+        private final int len;
+
+        public Encoder(Key key, String sender) {
+            byte[] name = sender.getBytes(StandardCharsets.UTF_8);
+            if (name.length < 1 || name.length > MAX_NAME) {
+                throw new IllegalArgumentException("node name must be 1..63 bytes: " + sender);
+            }
+            this.key = key;
+            this.len = 8 + name.length + BODY;
+            this.buf = new byte[len + MAC_SIZE];
+            this.bb = ByteBuffer.wrap(buf).order(ByteOrder.BIG_ENDIAN);
+            bb.put(MAGIC).put((byte) VERSION).put((byte) TYPE_HEARTBEAT).put((byte) 0).put((byte) name.length).put(name);
+        }
+
+        /** The frame, in the encoder's own buffer: valid until the next call. */
+        public byte[] encode(Status status, long incarnation, long seqno, long wallClockMillis, int keepaliveMillis,
+                             int deadtimeMillis) {
+            buf[6] = (byte) status.state();
+            bb.position(len - BODY);
+            bb.putLong(incarnation).putLong(seqno).putLong(wallClockMillis).putInt(keepaliveMillis)
+                    .putInt(deadtimeMillis);
+            bb.put((byte) status.desire()).put((byte) ((status.wantsRelease() ? 1 : 0) | (status.leaving() ? 2 : 0)))
+                    .putLong(status.claim()).putLong(status.grant());
+            key.mac(buf, len, buf, len);
+            return buf;
         }
     }
 
@@ -92,22 +152,10 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         }
     }
 
+    /** A fresh copy of this frame's bytes (tests, tools); the pulse uses an {@link Encoder}. */
     public byte[] encode(Key key) {
-        byte[] name = sender.getBytes(StandardCharsets.UTF_8);
-        if (name.length < 1 || name.length > MAX_NAME) {
-            throw new IllegalArgumentException("node name must be 1..63 bytes: " + sender);
-        }
-        int len = 8 + name.length + BODY;
-        ByteBuffer b = ByteBuffer.allocate(len + MAC_SIZE).order(ByteOrder.BIG_ENDIAN);
-        b.put(MAGIC).put((byte) VERSION).put((byte) TYPE_HEARTBEAT).put((byte) status.state()).put((byte) name.length)
-                .put(name);
-        b.putLong(incarnation).putLong(seqno).putLong(wallClockMillis).putInt(keepaliveMillis).putInt(deadtimeMillis);
-        b.put((byte) status.desire()).put((byte) ((status.wantsRelease() ? 1 : 0) | (status.leaving() ? 2 : 0)))
-                .putLong(status.claim())
-                .putLong(status.grant());
-        byte[] out = b.array();
-        System.arraycopy(key.mac(out, len), 0, out, len, MAC_SIZE);
-        return out;
+        return new Encoder(key, sender).encode(status, incarnation, seqno, wallClockMillis, keepaliveMillis,
+                deadtimeMillis).clone();
     }
 
     /** Decodes and authenticates one whole frame (a datagram). */
@@ -132,7 +180,7 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         if (b.length != len + MAC_SIZE) {
             throw new FrameException("frame is " + b.length + " bytes, its header says " + (len + MAC_SIZE));
         }
-        if (!MessageDigest.isEqual(key.mac(b, len), Arrays.copyOfRange(b, len, len + MAC_SIZE))) {
+        if (!key.verify(b, len)) {
             throw new FrameException("HMAC mismatch (wrong cluster key, or corrupted)");
         }
         String name;

@@ -7,8 +7,11 @@ public interface HeartbeatLink extends AutoCloseable {
 
     String name();
 
-    /** Opens the link and starts delivering received bytes (one frame, or a stream read) to the receiver. */
-    void start(Receiver receiver) throws IOException;
+    /**
+     * Opens the link and starts delivering received bytes (one frame, or a stream read) to the receiver, on a
+     * thread that hands anything uncaught to {@code fatal}.
+     */
+    void start(Receiver receiver, dev.palisade.supervisor.node.FatalHandler fatal) throws IOException;
 
     /** Sends one encoded frame; a failure is reported, not thrown, so one dead link never stops the others. */
     boolean send(byte[] frame);

@@ -9,19 +9,28 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
- * Heartbeat membership of one node: sends a frame on every link each keepalive, authenticates and
- * de-duplicates what arrives, and feeds the {@link PeerTracker}; its events and every fresh frame go to the
- * log and to a {@link Listener} (the failover loop). The sender and the receivers run on their own
- * high-priority threads; one lock orders the tracker's updates.
+ * Heartbeat membership of one node: sends a frame on every link each keepalive, authenticates what arrives
+ * and hands it to the {@link PeerWatch} (which frames count, and the peer's timers); its events and every fresh
+ * frame go to the log and to a {@link Listener} (the node loop). The sender and the receivers run on their own
+ * high-priority threads; a thread that dies takes the process down through the fatal handler.
  */
 public final class Membership implements AutoCloseable {
     private final SupervisorConfig config;
     private final HeartbeatFrame.Key key;
     private final List<HeartbeatLink> links = new ArrayList<>();
-    /** Per link: frames must move forward on each link; the same frame arrives once on every link. */
-    private final java.util.Map<String, ReplayFilter> replays = new java.util.concurrent.ConcurrentHashMap<>();
     /** Gaps between consecutive accepted frames, per link (the heartbeat jitter an operator can measure). */
     private final java.util.Map<String, GapRecorder> gaps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final PeerWatch watch;
+    private final Listener listener;
+    private final long incarnation;
+    private final AtomicLong seqno = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong sendFailures = new AtomicLong();
+    private final dev.palisade.supervisor.node.FatalHandler fatal;
+    private final HeartbeatFrame.Encoder encoder;
+    private volatile HeartbeatFrame.Status status = HeartbeatFrame.Status.UNKNOWN;
+    private volatile boolean closed;
+    private Thread pulse;
 
     /** Inter-arrival gaps of one link, bounded (the newest 100,000). */
     static final class GapRecorder {
@@ -57,27 +66,6 @@ public final class Membership implements AutoCloseable {
         return out;
     }
 
-    /** The newest incarnation of the peer seen on any link: older ones are refused everywhere. */
-    private long newestIncarnation = -1;
-    private final PeerTracker tracker;
-    private final Listener listener;
-    private final long incarnation = System.currentTimeMillis();
-    private final AtomicLong seqno = new AtomicLong();
-    private final Counters counters = new Counters();
-    private volatile HeartbeatFrame.Status status = HeartbeatFrame.Status.UNKNOWN;
-    private volatile boolean closed;
-    private Thread pulse;
-
-    /** What was dropped, for status output and tests. */
-    public static final class Counters {
-        public final AtomicLong frames = new AtomicLong();
-        public final AtomicLong rejected = new AtomicLong();
-        public final AtomicLong replayed = new AtomicLong();
-        public final AtomicLong oldIncarnation = new AtomicLong();
-        public final AtomicLong foreign = new AtomicLong();
-        public final AtomicLong sendFailures = new AtomicLong();
-    }
-
     /** Who hears the peer: tracker events (alive, late, dead, links) and each fresh authentic frame. */
     public interface Listener {
         void event(PeerTracker.Event e);
@@ -86,31 +74,59 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    public Membership(SupervisorConfig config, FenceKey clusterKey, Listener listener) {
+    /** With the next incarnation from the configuration's state directory; a dying thread halts the process. */
+    public Membership(SupervisorConfig config, FenceKey clusterKey, Listener listener) throws IOException {
+        this(config, clusterKey, Incarnation.next(config.stateDir(), System.currentTimeMillis()), listener,
+                (where, e) -> {
+                    Logger.error(e, "membership: {} died", where);
+                    Runtime.getRuntime().halt(70);
+                });
+    }
+
+    public Membership(SupervisorConfig config, FenceKey clusterKey, long incarnation, Listener listener,
+                      dev.palisade.supervisor.node.FatalHandler fatal) {
         this.config = config;
         this.key = new HeartbeatFrame.Key(clusterKey.bytes());
         this.listener = listener;
+        this.incarnation = incarnation;
+        this.fatal = fatal;
+        this.encoder = new HeartbeatFrame.Encoder(key, config.node());
         for (SupervisorConfig.SerialLink s : config.serialLinks()) {
             links.add(new SerialHeartbeatLink(s, key));
         }
         for (SupervisorConfig.UdpLink u : config.udpLinks()) {
             links.add(new UdpLink(u));
         }
-        this.tracker = new PeerTracker(config.warntime().toNanos(), config.deadtime().toNanos(),
-                config.initdead().toNanos(), System.nanoTime(), links.stream().map(HeartbeatLink::name).toList());
+        this.watch = new PeerWatch(config.node(), config.peer(), new PeerTracker(config.warntime().toNanos(),
+                config.deadtime().toNanos(), config.initdead().toNanos(), config.deadtime().toNanos() / 2, System.nanoTime(),
+                links.stream().map(HeartbeatLink::name).toList()));
     }
 
-    public Counters counters() {
-        return counters;
+    public PeerWatch.Counters counters() {
+        return watch.counters();
+    }
+
+    /** Frames that failed authentication or decoding. */
+    public long rejected() {
+        return rejected.get();
     }
 
     /** Each link with its last frame from the peer. */
-    public synchronized String describeLinks() {
-        return tracker.describeLinks(System.nanoTime());
+    public String describeLinks() {
+        return watch.describeLinks(System.nanoTime());
     }
 
-    public synchronized PeerTracker.PeerState peerState() {
-        return tracker.state();
+    public List<PeerTracker.LinkView> links() {
+        return watch.links(System.nanoTime());
+    }
+
+    public PeerTracker.PeerState peerState() {
+        return watch.state();
+    }
+
+    /** The peer's incarnation heard last, or -1. */
+    public long peerIncarnation() {
+        return watch.incarnation();
     }
 
     /** What this node announces in its frames from now on; sent at once, not at the next keepalive. */
@@ -122,7 +138,7 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    /** This node's incarnation (its start time in ms), carried in every frame. */
+    /** This node's incarnation (its boot counter), carried in every frame. */
     public long incarnation() {
         return incarnation;
     }
@@ -134,7 +150,7 @@ public final class Membership implements AutoCloseable {
                 try {
                     accept(link, HeartbeatFrame.decode(bytes, key), from);
                 } catch (HeartbeatFrame.FrameException e) {
-                    counters.rejected.incrementAndGet();
+                    rejected.incrementAndGet();
                     Logger.warn("membership {} from {}: frame rejected: {}", link.name(), from, e.getMessage());
                 }
             }
@@ -144,7 +160,7 @@ public final class Membership implements AutoCloseable {
                 if (read.frame() != null) {
                     accept(link, read.frame(), "the line");
                 } else {
-                    counters.rejected.incrementAndGet();
+                    rejected.incrementAndGet();
                     Logger.warn("membership {}: frame rejected: {} ({} bytes of noise skipped)", link.name(),
                             read.rejected(), read.skipped());
                 }
@@ -157,7 +173,7 @@ public final class Membership implements AutoCloseable {
         };
         for (HeartbeatLink l : links) {
             try {
-                l.start(receiver);
+                l.start(receiver, fatal);
             } catch (IOException e) {
                 close();
                 throw e;
@@ -166,6 +182,7 @@ public final class Membership implements AutoCloseable {
         pulse = new Thread(this::pulse, "hb-pulse");
         pulse.setDaemon(true);
         pulse.setPriority(Thread.MAX_PRIORITY);
+        pulse.setUncaughtExceptionHandler((t, e) -> fatal.die(t.getName(), e));
         pulse.start();
         Logger.info("membership {} (incarnation {}) -> {}: keepalive {} ms, warntime {} ms, deadtime {} ms, "
                         + "initdead {} ms, links: {}", config.node(), incarnation, config.peer(),
@@ -175,40 +192,27 @@ public final class Membership implements AutoCloseable {
     }
 
     private void accept(HeartbeatLink link, HeartbeatFrame f, String from) {
-        if (f.sender().equals(config.node())) {
-            return; // our own broadcast or multicast echo
-        }
-        if (!f.sender().equals(config.peer())) {
-            counters.foreign.incrementAndGet();
-            Logger.warn("membership {}: frame from '{}' ({}), which is not our peer '{}'; ignored", link.name(),
-                    f.sender(), from, config.peer());
-            return;
-        }
-        ReplayFilter.Verdict v;
-        synchronized (this) {
-            v = f.incarnation() < newestIncarnation ? ReplayFilter.Verdict.OLD_INCARNATION
-                    : replays.computeIfAbsent(link.name(), k -> new ReplayFilter()).check(f.incarnation(), f.seqno());
-            if (v == ReplayFilter.Verdict.FRESH) {
-                newestIncarnation = f.incarnation();
-                counters.frames.incrementAndGet();
-                long now = System.nanoTime();
+        long now = System.nanoTime();
+        PeerWatch.Accepted a = watch.accept(link.name(), f, now);
+        switch (a.verdict()) {
+            case FRESH -> {
                 gaps.computeIfAbsent(link.name(), k -> new GapRecorder()).frame(now);
-                emit(tracker.heard(link.name(), now, f.seqno()));
+                emit(a.events());
                 listener.frame(f);
-                return;
             }
-        }
-        if (v == ReplayFilter.Verdict.OLD_INCARNATION) {
-            counters.oldIncarnation.incrementAndGet();
-            Logger.warn("membership {}: frame from an older incarnation of {} refused (seq {})", link.name(),
+            case COPY -> emit(a.events());
+            case FOREIGN -> Logger.warn("membership {}: frame from '{}' ({}), which is not our peer '{}'; ignored",
+                    link.name(), f.sender(), from, config.peer());
+            case OLD_INCARNATION -> Logger.warn("membership {}: frame from an older incarnation of {} refused"
+                    + " (incarnation {}, seq {})", link.name(), f.sender(), f.incarnation(), f.seqno());
+            case REPLAYED -> Logger.warn("membership {}: replayed frame from {} refused (seq {})", link.name(),
                     f.sender(), f.seqno());
-        } else {
-            counters.replayed.incrementAndGet();
-            Logger.warn("membership {}: replayed frame from {} refused (seq {})", link.name(), f.sender(), f.seqno());
+            default -> { }
         }
     }
 
     private void pulse() {
+        Logger.info("membership: heartbeat sender on {}", dev.palisade.drivers.platform.Realtime.thisThread(10));
         long period = config.keepalive().toNanos();
         long tickEvery = Math.max(1_000_000L, period / 4);
         long nextSend = System.nanoTime();
@@ -223,12 +227,11 @@ public final class Membership implements AutoCloseable {
             HeartbeatFrame.Status current = status;
             if (now - nextSend >= 0 || !current.equals(sent)) {
                 sent = current;
-                byte[] frame = new HeartbeatFrame(current, config.node(), incarnation, seqno.incrementAndGet(),
-                        System.currentTimeMillis(), (int) config.keepalive().toMillis(),
-                        (int) config.deadtime().toMillis()).encode(key);
+                byte[] frame = encoder.encode(current, incarnation, seqno.incrementAndGet(), System.currentTimeMillis(),
+                        (int) config.keepalive().toMillis(), (int) config.deadtime().toMillis());
                 for (HeartbeatLink l : links) {
                     if (!l.send(frame)) {
-                        counters.sendFailures.incrementAndGet();
+                        sendFailures.incrementAndGet();
                     }
                 }
                 nextSend = now - nextSend >= 0 ? nextSend + period : now + period;
@@ -236,9 +239,7 @@ public final class Membership implements AutoCloseable {
                     nextSend = now + period; // we were stopped for more than a period: do not burst
                 }
             }
-            synchronized (this) {
-                emit(tracker.tick(System.nanoTime()));
-            }
+            emit(watch.tick(System.nanoTime()));
             long sleep = Math.min(tickEvery, Math.max(0, nextSend - System.nanoTime()));
             java.util.concurrent.locks.LockSupport.parkNanos(sleep);
             if (Thread.interrupted()) {
@@ -251,8 +252,10 @@ public final class Membership implements AutoCloseable {
         for (PeerTracker.Event e : events) {
             switch (e.kind()) {
                 case PEER_DEAD -> Logger.error("membership: peer {} dead: {}", config.peer(), e.detail());
-                case PEER_WARN, LINK_DOWN -> Logger.warn("membership: {} {}: {}", e.kind() == PeerTracker.Event.Kind.LINK_DOWN
-                        ? "link down" : "peer " + config.peer() + " late", e.link() == null ? "" : e.link(), e.detail());
+                case PEER_WARN, LINK_DOWN, STALLED -> Logger.warn("membership: {} {}: {}",
+                        e.kind() == PeerTracker.Event.Kind.LINK_DOWN ? "link down"
+                                : e.kind() == PeerTracker.Event.Kind.STALLED ? "stalled"
+                                : "peer " + config.peer() + " late", e.link() == null ? "" : e.link(), e.detail());
                 default -> Logger.info("membership: {} {}: {}", kindText(e.kind()), e.link(), e.detail());
             }
             listener.event(e);
@@ -268,18 +271,24 @@ public final class Membership implements AutoCloseable {
         };
     }
 
-    @Override
-    public void close() {
-        if (!closed) {
-            gapSummaries().forEach((link, summary) -> Logger.info("membership: frame gaps on {}: {}", link, summary));
-            Logger.info("membership: {} frames accepted, {} rejected, {} replayed, {} from an older incarnation",
-                    counters.frames.get(), counters.rejected.get(), counters.replayed.get(),
-                    counters.oldIncarnation.get());
-        }
+    /** Stops sending at once (a node that can no longer decide must fall silent so its peer fences it). */
+    public void silence() {
         closed = true;
         if (pulse != null) {
             pulse.interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            gapSummaries().forEach((link, summary) -> Logger.info("membership: frame gaps on {}: {}", link, summary));
+            PeerWatch.Counters c = watch.counters();
+            Logger.info("membership: {} frames accepted, {} copies on other links, {} rejected, {} replayed, {} from"
+                            + " an older incarnation", c.frames.get(), c.copies.get(), rejected.get(),
+                    c.replayed.get(), c.oldIncarnation.get());
+        }
+        silence();
         for (HeartbeatLink l : links) {
             l.close();
         }

@@ -34,11 +34,12 @@ public final class SerialHeartbeatLink implements HeartbeatLink {
     }
 
     @Override
-    public void start(Receiver receiver) throws IOException {
+    public void start(Receiver receiver, dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
         open();
         Thread t = new Thread(() -> readLoop(receiver), "hb-serial");
         t.setDaemon(true);
         t.setPriority(Thread.MAX_PRIORITY);
+        t.setUncaughtExceptionHandler((th, e) -> fatal.die(th.getName(), e));
         t.start();
     }
 
@@ -49,6 +50,7 @@ public final class SerialHeartbeatLink implements HeartbeatLink {
     }
 
     private void readLoop(Receiver receiver) {
+        dev.palisade.drivers.platform.Realtime.thisThread(10);
         while (!closed) {
             SerialLine l = line;
             if (l == null) {

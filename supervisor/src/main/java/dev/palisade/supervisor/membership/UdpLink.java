@@ -27,7 +27,7 @@ public final class UdpLink implements HeartbeatLink {
     }
 
     @Override
-    public void start(Receiver receiver) throws IOException {
+    public void start(Receiver receiver, dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
         DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -60,10 +60,12 @@ public final class UdpLink implements HeartbeatLink {
         Thread t = new Thread(() -> receive(receiver), "hb-udp-" + config.port());
         t.setDaemon(true);
         t.setPriority(Thread.MAX_PRIORITY);
+        t.setUncaughtExceptionHandler((th, e) -> fatal.die(th.getName(), e));
         t.start();
     }
 
     private void receive(Receiver receiver) {
+        dev.palisade.drivers.platform.Realtime.thisThread(10);
         ByteBuffer buf = ByteBuffer.allocate(2048);
         while (!closed) {
             try {

@@ -20,7 +20,10 @@ import org.tinylog.Logger;
 
 /**
  * The supervisor's local control socket (a Unix socket, mode 0600: root only): one command line in, the
- * answer out, then the connection closes. A client that sends nothing within 5 s is dropped.
+ * answer out, then the connection closes. A client that sends nothing within 5 s is dropped. It is also the
+ * lock that keeps a second supervisor of the same configuration from starting: an exclusive lock on
+ * {@code SOCKET.lock}, which the kernel releases when the process dies, however it dies, so two supervisors
+ * started together can never both pass.
  */
 public final class ControlSocket implements AutoCloseable {
     static final int MAX_LINE = 256;
@@ -28,6 +31,8 @@ public final class ControlSocket implements AutoCloseable {
 
     private final Path path;
     private final ServerSocketChannel server;
+    private final java.nio.channels.FileChannel lockFile;
+    private final java.nio.channels.FileLock lock;
     private final Function<String, String> handler;
     private final ExecutorService workers = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "control");
@@ -40,36 +45,59 @@ public final class ControlSocket implements AutoCloseable {
         return t;
     });
     private final Thread acceptor;
+    private volatile FatalHandler fatal = (where, e) -> Logger.error(e, "control socket: {} died", where);
 
-    private ControlSocket(Path path, ServerSocketChannel server, Function<String, String> handler) {
+    private ControlSocket(Path path, ServerSocketChannel server, java.nio.channels.FileChannel lockFile,
+                          java.nio.channels.FileLock lock, Function<String, String> handler) {
         this.path = path;
         this.server = server;
+        this.lockFile = lockFile;
+        this.lock = lock;
         this.handler = handler;
         this.acceptor = new Thread(this::accept, "control-accept");
         acceptor.setDaemon(true);
+        acceptor.setUncaughtExceptionHandler((t, e) -> fatal.die(t.getName(), e));
     }
 
-    /** Listens on {@code path} (a stale socket file from an earlier run is replaced). */
+    /** Where a control socket that can no longer accept goes (the supervisor: the process goes down). */
+    public ControlSocket onDeath(FatalHandler f) {
+        this.fatal = f;
+        return this;
+    }
+
+    /**
+     * Takes the lock, then listens on {@code path} (a stale socket file from an earlier run is replaced: with
+     * the lock held, nobody else can be using it).
+     */
     public static ControlSocket open(Path path, Function<String, String> handler) throws IOException {
         Files.createDirectories(path.toAbsolutePath().getParent());
-        if (Files.exists(path)) {
-            boolean answered;
-            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                answered = true;
-            } catch (IOException stale) {
-                answered = false;
-            }
-            if (answered) {
-                throw new IOException(path + ": another supervisor answers on this control socket");
-            }
-            Files.delete(path);
+        Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
+        java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(lockPath,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException held) {
+            lock = null; // this process already holds it
         }
-        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        s.bind(UnixDomainSocketAddress.of(path));
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        ControlSocket c = new ControlSocket(path, s, handler);
-        c.acceptor.start();
-        return c;
+        if (lock == null) {
+            lockFile.close();
+            throw new IOException(path + ": another supervisor answers on this control socket (it holds " + lockPath
+                    + ")");
+        }
+        try {
+            Files.deleteIfExists(path);
+            ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            s.bind(UnixDomainSocketAddress.of(path));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            ControlSocket c = new ControlSocket(path, s, lockFile, lock, handler);
+            c.acceptor.start();
+            return c;
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            lockFile.close();
+            throw e;
+        }
     }
 
     private void accept() {
@@ -79,7 +107,7 @@ public final class ControlSocket implements AutoCloseable {
                 workers.execute(() -> serve(ch));
             } catch (IOException e) {
                 if (server.isOpen()) {
-                    Logger.warn("control socket: {}", e.getMessage());
+                    fatal.die("control-accept", e); // an operator could no longer reach the node
                 }
                 return;
             }
@@ -184,6 +212,12 @@ public final class ControlSocket implements AutoCloseable {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {
             // nothing left to do
+        }
+        try {
+            lock.release();
+            lockFile.close();
+        } catch (IOException ignored) {
+            // the kernel drops the lock with the process anyway
         }
     }
 }

@@ -13,27 +13,42 @@ public final class GroupRun {
     }
 
     private final int size;
-    private final boolean starting;
+    private boolean starting;
+    /** A restart in place: stop down to {@code from}, then start from it; -1 otherwise. */
+    private final int from;
     private int index;
     private boolean rollingBack;
     private boolean finished;
+    private boolean stopFailed;
     private Step pending;
 
-    private GroupRun(int size, boolean starting) {
+    private GroupRun(int size, boolean starting, int from) {
         this.size = size;
         this.starting = starting;
+        this.from = from;
         this.index = starting ? 0 : size - 1;
-        if (size == 0) {
+        if (size == 0 || from >= size) {
             finished = true;
         }
     }
 
     public static GroupRun start(int size) {
-        return new GroupRun(size, true);
+        return new GroupRun(size, true, -1);
     }
 
     public static GroupRun stop(int size) {
-        return new GroupRun(size, false);
+        return new GroupRun(size, false, -1);
+    }
+
+    /**
+     * A restart in place after resource {@code from} failed: stop right to left down to it, then start it and
+     * those after it, left to right. Nothing is rolled back: a failure ends the run (the caller stops the group).
+     */
+    public static GroupRun restart(int size, int from) {
+        if (from < 0 || from >= size) {
+            throw new IllegalArgumentException("restart from " + from + " in a group of " + size);
+        }
+        return new GroupRun(size, false, from);
     }
 
     /** The next step, or null when the run is finished. Asking twice without {@link #done} is an error. */
@@ -59,6 +74,8 @@ public final class GroupRun {
                 if (++index == size) {
                     finished = true;
                 }
+            } else if (from >= 0) {
+                finished = true; // a restart in place does not roll back: the caller stops the whole group
             } else {
                 rollingBack = true; // stop what started, right to left, beginning with the one that failed
             }
@@ -66,10 +83,16 @@ public final class GroupRun {
         }
         if (!ok) {
             finished = true;
+            stopFailed = true;
             return;
         }
-        if (--index < 0) {
-            finished = true;
+        if (--index < (from >= 0 ? from : 0)) {
+            if (from >= 0) {
+                starting = true; // stopped down to the failed one: start it and the rest again
+                index = from;
+            } else {
+                finished = true;
+            }
         }
     }
 
@@ -77,9 +100,14 @@ public final class GroupRun {
         return finished;
     }
 
-    /** Started everything (start) or stopped everything (stop); a rolled-back start is not a success. */
+    /** Started everything (start, restart) or stopped everything (stop); a rolled-back start is not a success. */
     public boolean succeeded() {
-        return finished && !rollingBack && (starting ? index == size : index < 0);
+        return finished && !rollingBack && !stopFailed && (starting ? index == size : index < 0);
+    }
+
+    /** A stop in this run did not stop: something is still running that the caller believed stopped. */
+    public boolean stopFailed() {
+        return stopFailed;
     }
 
     /** A start that failed and then stopped everything it had started: the node holds nothing. */

@@ -29,20 +29,15 @@ public final class ResourceFactory {
                 Path.of("/etc/init.d"), Duration.ofSeconds(120));
     }
 
-    /** DRBD's tools, and whether the peer is verified fenced (asked when only a Consistent disk is left). */
-    public record Drbd(String drbdadm, String drbdsetup, java.util.function.BooleanSupplier peerFenced) {
-        public static final Drbd SYSTEM_NEVER_FENCED = new Drbd("/usr/sbin/drbdadm", "/usr/sbin/drbdsetup", () -> false);
-    }
-
     private final Paths paths;
     private final Map<String, VrrpInstance> vrrp;
-    private final Drbd drbd;
+    private final DrbdResource.Control drbd;
 
     public ResourceFactory(Paths paths, Map<String, VrrpInstance> vrrp) {
-        this(paths, vrrp, Drbd.SYSTEM_NEVER_FENCED);
+        this(paths, vrrp, DrbdResource.Tools.SYSTEM);
     }
 
-    public ResourceFactory(Paths paths, Map<String, VrrpInstance> vrrp, Drbd drbd) {
+    public ResourceFactory(Paths paths, Map<String, VrrpInstance> vrrp, DrbdResource.Control drbd) {
         this.paths = paths;
         this.vrrp = vrrp;
         this.drbd = drbd;
@@ -65,8 +60,7 @@ public final class ResourceFactory {
                 if (args.size() != 1 || args.get(0).isEmpty()) {
                     throw new IllegalArgumentException(name + " takes one DRBD resource name: " + name + "::r0");
                 }
-                return new DrbdResource(args.get(0), drbd.drbdadm(), drbd.drbdsetup(), drbd.peerFenced(),
-                        paths.timeout());
+                return new DrbdResource(args.get(0), drbd);
             }
             case "mariadb" -> {
                 if (!args.isEmpty()) { // a bare "mariadb" is the init script, as in haresources

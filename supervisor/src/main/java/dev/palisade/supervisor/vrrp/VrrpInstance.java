@@ -29,12 +29,15 @@ import org.tinylog.Logger;
 public final class VrrpInstance implements AutoCloseable {
     /** How often the loop looks at commands from other threads when nothing else wakes it. */
     private static final long POLL_NANOS = 5_000_000;
+    /** How often the loop checks that its interface is still the one it opened. */
+    private static final long INTERFACE_CHECK_NANOS = 500_000_000;
 
     private final VrrpConfig.Instance config;
-    private final IpRawSocket socket;
+    private volatile IpRawSocket socket;
     private final Rtnetlink netlink;
-    private final Announcer announcer;
-    private final InetAddress primary;
+    private volatile Announcer announcer;
+    private volatile InetAddress primary;
+    private final dev.palisade.supervisor.node.FatalHandler fatal;
     private final InetAddress group;
     /** Fixed for the instance's life, so each advert only encodes: the addresses, the v2 auth data, where to. */
     private final List<InetAddress> addresses;
@@ -51,10 +54,11 @@ public final class VrrpInstance implements AutoCloseable {
     private volatile boolean running = true;
     private volatile VrrpMachine.State state = VrrpMachine.State.INITIALIZE;
 
-    private VrrpInstance(VrrpConfig.Instance config, int initialPriority, Consumer<String> listener)
-            throws IOException {
+    private VrrpInstance(VrrpConfig.Instance config, int initialPriority, Consumer<String> listener,
+                         dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
         this.config = config;
         this.listener = listener;
+        this.fatal = fatal;
         boolean v6 = config.ipv6();
         this.addresses = config.vips().stream().map(VrrpConfig.Vip::address).toList();
         this.authData = config.authPass() == null ? new byte[8]
@@ -77,11 +81,24 @@ public final class VrrpInstance implements AutoCloseable {
                 config.preempt(), config.preemptDelay().toNanos(), primary), initialPriority, new Effects());
         this.thread = new Thread(this::loop, "vrrp-" + config.name());
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, e) -> fatal.die(t.getName(), e));
     }
+
+    /** A process running VRRP on its own: a dying instance thread halts it (systemd restarts it). */
+    private static final dev.palisade.supervisor.node.FatalHandler HALT = (where, e) -> {
+        Logger.error(e, "{} died: exiting", where);
+        Runtime.getRuntime().halt(70);
+    };
 
     /** Opens the sockets and starts the instance (state Backup, or Master at once when priority is 255). */
     public static VrrpInstance start(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
-        VrrpInstance i = new VrrpInstance(config, config.priority(), listener);
+        return start(config, listener, HALT);
+    }
+
+    /** As {@link #start(VrrpConfig.Instance, Consumer)}; a thread that dies goes to {@code fatal}. */
+    public static VrrpInstance start(VrrpConfig.Instance config, Consumer<String> listener,
+                                     dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
+        VrrpInstance i = new VrrpInstance(config, config.priority(), listener, fatal);
         i.thread.start();
         return i;
     }
@@ -91,7 +108,13 @@ public final class VrrpInstance implements AutoCloseable {
      * which hands the address over with {@link #takeOver()} and {@link #release()} as its resource group moves.
      */
     public static VrrpInstance startReleased(VrrpConfig.Instance config, Consumer<String> listener) throws IOException {
-        VrrpInstance i = new VrrpInstance(config, 0, listener);
+        return startReleased(config, listener, HALT);
+    }
+
+    /** As {@link #startReleased(VrrpConfig.Instance, Consumer)}; a thread that dies goes to {@code fatal}. */
+    public static VrrpInstance startReleased(VrrpConfig.Instance config, Consumer<String> listener,
+                                             dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
+        VrrpInstance i = new VrrpInstance(config, 0, listener, fatal);
         i.thread.start();
         return i;
     }
@@ -156,34 +179,85 @@ public final class VrrpInstance implements AutoCloseable {
                 netlink.delete(config.iface(), v.address(), v.prefix());
                 Logger.warn("VRRP {}: removed {} left on {} while not Master", config.name(), v, config.iface());
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             Logger.error("VRRP {}: removing leftover addresses: {}", config.name(), e.getMessage());
         }
     }
 
     private void loop() {
-        machine.handle(VrrpMachine.Event.STARTUP, System.nanoTime(), null, null);
         try {
+            machine.handle(VrrpMachine.Event.STARTUP, System.nanoTime(), null, null);
+            long nextCheck = System.nanoTime() + INTERFACE_CHECK_NANOS;
             while (running) {
                 Runnable c;
                 while ((c = commands.poll()) != null) {
                     c.run();
                 }
                 long now = System.nanoTime();
+                if (now - nextCheck >= 0) {
+                    nextCheck = now + INTERFACE_CHECK_NANOS;
+                    if (IpRawSocket.interfaceIndex(config.iface()) != socket.ifindex()) {
+                        fault("interface " + config.iface() + " is gone or was re-created");
+                        continue;
+                    }
+                }
                 machine.tick(now);
                 long wait = Math.min(machine.nextDeadline() - System.nanoTime(), POLL_NANOS);
-                IpRawSocket.Datagram d = socket.receive(Math.max(1, wait / 1_000_000));
+                IpRawSocket.Datagram d;
+                try {
+                    d = socket.receive(Math.max(1, wait / 1_000_000));
+                } catch (IOException e) {
+                    if (running) {
+                        fault(e.getMessage());
+                    }
+                    continue;
+                }
                 if (d != null) {
                     advert(d);
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            if (running) {
-                Logger.error(e, "VRRP {}: stopped by an error", config.name());
-            }
         } finally {
-            machine.handle(VrrpMachine.Event.SHUTDOWN, System.nanoTime(), null, null);
-            stopped.countDown();
+            try {
+                machine.handle(VrrpMachine.Event.SHUTDOWN, System.nanoTime(), null, null);
+            } catch (RuntimeException e) {
+                Logger.warn("VRRP {}: shutting down: {}", config.name(), e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }
+    }
+
+    /**
+     * The interface is unusable (removed, re-created, its socket failed): the instance gives up mastership (its
+     * addresses go, keepalived's FAULT), keeps checking, and starts over (Backup, then the election) once the
+     * interface is back. Commands wait until then.
+     */
+    private void fault(String why) {
+        Logger.error("VRRP {}: {}: not Master until {} is back (checking every {} ms)", config.name(), why,
+                config.iface(), INTERFACE_CHECK_NANOS / 1_000_000);
+        machine.handle(VrrpMachine.Event.SHUTDOWN, System.nanoTime(), null, null);
+        socket.close();
+        boolean v6 = config.ipv6();
+        while (running) {
+            java.util.concurrent.locks.LockSupport.parkNanos(INTERFACE_CHECK_NANOS);
+            if (IpRawSocket.interfaceIndex(config.iface()) < 0) {
+                continue;
+            }
+            try {
+                InetAddress p = config.source() != null ? config.source()
+                        : IpRawSocket.primaryAddress(config.iface(), v6, addresses);
+                IpRawSocket s = IpRawSocket.open(config.iface(), v6, VrrpPacket.PROTOCOL, v6 ? null : p, group);
+                Announcer a = Announcer.open(config.iface());
+                announcer.close();
+                announcer = a;
+                primary = p;
+                socket = s;
+            } catch (IOException | RuntimeException e) {
+                continue; // not usable yet (no address, not up): check again
+            }
+            Logger.info("VRRP {}: interface {} is back: starting over", config.name(), config.iface());
+            machine.handle(VrrpMachine.Event.STARTUP, System.nanoTime(), null, null);
+            return;
         }
     }
 
@@ -262,7 +336,7 @@ public final class VrrpInstance implements AutoCloseable {
                     } else {
                         netlink.delete(config.iface(), v.address(), v.prefix());
                     }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) { // a missing interface is an IllegalArgumentException
                     Logger.error("VRRP {}: {}", config.name(), e.getMessage());
                 }
             }
@@ -292,7 +366,7 @@ public final class VrrpInstance implements AutoCloseable {
                     } else {
                         announcer.unsolicitedNa(a, true);
                     }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     Logger.warn("VRRP {}: announcing {}: {}", config.name(), a.getHostAddress(), e.getMessage());
                 }
             }

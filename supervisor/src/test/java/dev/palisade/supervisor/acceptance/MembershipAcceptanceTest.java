@@ -49,13 +49,14 @@ class MembershipAcceptanceTest {
 
     private Path conf(String node, String peer, String tty, String peerIp, Path key) throws Exception {
         return Fixtures.write(dir.resolve(node + ".conf"), """
-                supervisor { node = "%s"; peer = "%s"; keepalive = "100ms"; warntime = "300ms"; deadtime = "500ms"; initdead = "5s"; }
+                supervisor { node = "%s"; peer = "%s"; keepalive = "100ms"; warntime = "300ms"; deadtime = "500ms"; initdead = "5s";
+                             state_dir = "%s"; }
                 auth { key_file = "%s"; }
                 links {
                   serial { device = "%s"; baud = "19200"; }
                   udp { interface = "hbv-%s"; peer = "%s"; port = "694"; }
                 }
-                """.formatted(node, peer, key, tty, node, peerIp));
+                """.formatted(node, peer, dir.resolve("state-" + node), key, tty, node, peerIp));
     }
 
     private static List<String> membership(Path conf) {
@@ -128,11 +129,12 @@ class MembershipAcceptanceTest {
         List<DaemonProcess> nodes = new ArrayList<>();
         for (String[] n : new String[][] {{"pf1", "pf2", ttyA.toString(), ns1}, {"pf2", "pf1", ttyB.toString(), ns2}}) {
             Path c = Fixtures.write(dir.resolve(n[0] + "-m.conf"), """
-                    supervisor { node = "%s"; peer = "%s"; keepalive = "100ms"; deadtime = "500ms"; initdead = "5s"; }
+                    supervisor { node = "%s"; peer = "%s"; keepalive = "100ms"; deadtime = "500ms"; initdead = "5s";
+                                 state_dir = "%s"; }
                     auth { key_file = "%s"; }
                     links {
                     %s}
-                    """.formatted(n[0], n[1], key, links.formatted(n[2], n[0], n[0])));
+                    """.formatted(n[0], n[1], dir.resolve("state-" + n[0]), key, links.formatted(n[2], n[0], n[0])));
             DaemonProcess p = DaemonProcess.start(concat(List.of("ip", "netns", "exec", n[3]), membership(c)),
                     dir.resolve(n[0] + "-m.log"));
             processes.add(p);

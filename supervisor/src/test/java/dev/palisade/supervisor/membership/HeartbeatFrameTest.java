@@ -85,13 +85,21 @@ class HeartbeatFrameTest {
     }
 
     @Test
-    void replayFilterOnlyMovesForward() {
-        ReplayFilter f = new ReplayFilter();
-        assertEquals(ReplayFilter.Verdict.FRESH, f.check(10, 1));
-        assertEquals(ReplayFilter.Verdict.FRESH, f.check(10, 2));
-        assertEquals(ReplayFilter.Verdict.REPLAYED, f.check(10, 2));
-        assertEquals(ReplayFilter.Verdict.REPLAYED, f.check(10, 1));
-        assertEquals(ReplayFilter.Verdict.OLD_INCARNATION, f.check(9, 100));
-        assertEquals(ReplayFilter.Verdict.FRESH, f.check(11, 1), "a restart starts a new incarnation");
+    void onlyFreshFramesAcrossLinksKeepThePeerAliveAndOlderIncarnationsAreRefused() {
+        PeerWatch w = new PeerWatch("pf1", "pf2", new PeerTracker(300, 500, 2000, 100, 0, java.util.List.of("a", "b")));
+        java.util.function.BiFunction<Long, Long, HeartbeatFrame> f = (inc, seq) -> new HeartbeatFrame(
+                HeartbeatFrame.Status.UNKNOWN, "pf2", inc, seq, 0, 100, 500);
+        assertEquals(PeerWatch.Verdict.FRESH, w.accept("a", f.apply(10L, 1L), 1).verdict());
+        assertEquals(PeerWatch.Verdict.COPY, w.accept("b", f.apply(10L, 1L), 1).verdict(), "the same frame on link b");
+        assertEquals(PeerWatch.Verdict.REPLAYED, w.accept("a", f.apply(10L, 1L), 2).verdict());
+        assertEquals(PeerWatch.Verdict.FRESH, w.accept("a", f.apply(10L, 2L), 2).verdict());
+        assertEquals(PeerWatch.Verdict.REPLAYED, w.accept("a", f.apply(10L, 1L), 3).verdict());
+        assertEquals(PeerWatch.Verdict.OLD_INCARNATION, w.accept("a", f.apply(9L, 100L), 3).verdict());
+        assertEquals(PeerWatch.Verdict.FRESH, w.accept("b", f.apply(11L, 1L), 4).verdict(), "a restart: a new window");
+        assertEquals(PeerWatch.Verdict.FOREIGN, w.accept("a", new HeartbeatFrame(HeartbeatFrame.Status.UNKNOWN, "pf3",
+                11, 9, 0, 100, 500), 5).verdict());
+        assertEquals(PeerWatch.Verdict.OWN, w.accept("a", new HeartbeatFrame(HeartbeatFrame.Status.UNKNOWN, "pf1",
+                11, 9, 0, 100, 500), 5).verdict());
+        assertEquals(PeerWatch.Verdict.REPLAYED, w.accept("a", f.apply(11L, 1L - PeerWatch.COPY_WINDOW), 6).verdict());
     }
 }

@@ -90,4 +90,39 @@ class ControlSocketTest {
             return sb.toString();
         }
     }
+
+    @Test
+    void twoSupervisorsStartedTogetherOverAStaleSocketNeverBothRun(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("control.sock");
+        int both = 0;
+        for (int round = 0; round < 300; round++) {
+            try (java.nio.channels.ServerSocketChannel stale = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.UNIX)) {
+                Files.deleteIfExists(sock);
+                stale.bind(UnixDomainSocketAddress.of(sock)); // a supervisor that died: its socket file stays
+            }
+            java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+            List<ControlSocket> won = new CopyOnWriteArrayList<>();
+            Runnable start = () -> {
+                try {
+                    go.await();
+                    won.add(ControlSocket.open(sock, line -> "ok"));
+                } catch (Exception refused) {
+                    // the other one runs
+                }
+            };
+            Thread a = new Thread(start);
+            Thread b = new Thread(start);
+            a.start();
+            b.start();
+            a.join();
+            b.join();
+            both += won.size() == 2 ? 1 : 0;
+            assertTrue(won.size() >= 1, "round " + round + ": neither started");
+            for (ControlSocket c : won) {
+                c.close();
+            }
+        }
+        assertEquals(0, both, "rounds in which two supervisors both ran");
+    }
 }

@@ -28,11 +28,12 @@ class SupervisorNodeTest {
         Path key = Fixtures.key(dir, "cluster.key");
         Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
                 supervisor { node = "pf1"; peer = "pf2"; keepalive = "100ms"; deadtime = "500ms"; initdead = "60s";
-                             control_socket = "%s"; }
+                             control_socket = "%s";
+                             state_dir = "%s"; }
                 auth { key_file = "%s"; }
                 links { udp { peer = "127.0.0.1"; port = "%d"; bind = "127.0.0.1"; } }
                 resources { group { home = "pf1"; resource = "Filesystem::%s::%s::ext4"; } }
-                """.formatted(dir.resolve("control.sock"), key, Fixtures.freePort(), img, mnt));
+                """.formatted(dir.resolve("control.sock"), dir.resolve("state"), key, Fixtures.freePort(), img, mnt));
         SupervisorNode node = new SupervisorNode(SupervisorConfig.load(conf), FenceKey.load(key));
         try {
             node.start();
@@ -55,11 +56,12 @@ class SupervisorNodeTest {
         Path key = Fixtures.key(dir, "cluster.key");
         Path sock = dir.resolve("control.sock");
         Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
-                supervisor { node = "pf1"; peer = "pf2"; control_socket = "%s"; }
+                supervisor { node = "pf1"; peer = "pf2"; control_socket = "%s";
+                             state_dir = "%s"; }
                 auth { key_file = "%s"; }
                 links { udp { peer = "127.0.0.1"; port = "%d"; bind = "127.0.0.1"; } }
                 resources { group { home = "pf1"; resource = "Filesystem::%s::%s::ext4"; } }
-                """.formatted(sock, key, Fixtures.freePort(), img, mnt));
+                """.formatted(sock, dir.resolve("state"), key, Fixtures.freePort(), img, mnt));
         try (ControlSocket first = ControlSocket.open(sock, line -> "ok")) {
             Commands.Result r = dev.palisade.supervisor.cli.PalisadeProcess.run(60_000, "supervisor", "-f",
                     conf.toString());
@@ -68,6 +70,36 @@ class SupervisorNodeTest {
             assertEquals(Resource.Status.RUNNING, running.monitor(), "the running group was not touched");
         } finally {
             running.stop();
+        }
+    }
+
+    @Test
+    void aResourceFoundRunningOnANodeThatDoesNotHoldTheGroupIsStopped(@TempDir Path dir) throws Exception {
+        Path img = Scratch.ext4Image(dir.resolve("data.img"), 32);
+        Path mnt = dir.resolve("mnt");
+        Path key = Fixtures.key(dir, "cluster.key");
+        Path conf = Fixtures.write(dir.resolve("pf1.conf"), """
+                supervisor { node = "pf1"; peer = "pf2"; keepalive = "100ms"; deadtime = "500ms"; initdead = "60s";
+                             monitor_interval = "200ms"; control_socket = "%s";
+                             state_dir = "%s"; }
+                auth { key_file = "%s"; }
+                links { udp { peer = "127.0.0.1"; port = "%d"; bind = "127.0.0.1"; } }
+                resources { group { home = "pf1"; resource = "Filesystem::%s::%s::ext4"; } }
+                """.formatted(dir.resolve("control.sock"), dir.resolve("state"), key, Fixtures.freePort(), img, mnt));
+        SupervisorNode node = new SupervisorNode(SupervisorConfig.load(conf), FenceKey.load(key));
+        FilesystemResource byHand = new FilesystemResource(img, mnt, "ext4", null, Duration.ofSeconds(20));
+        try {
+            node.start();
+            assertEquals(FailoverMachine.State.INITDEAD, node.state());
+            byHand.start(); // someone mounts the group's data on a node that does not hold the group
+            long deadline = System.nanoTime() + dev.palisade.drivers.testing.TestTime.millis(5000) * 1_000_000L;
+            while (byHand.monitor() != Resource.Status.STOPPED && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(Resource.Status.STOPPED, byHand.monitor(), "the stray mount was stopped: " + node.status());
+        } finally {
+            node.close();
+            byHand.stop();
         }
     }
 }

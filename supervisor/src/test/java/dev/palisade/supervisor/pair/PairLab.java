@@ -45,11 +45,11 @@ public final class PairLab implements AutoCloseable {
 
     /** Heartbeat and VRRP timing of one lab. */
     public record Timing(String keepalive, String deadtime, String warntime, String initdead, String advert,
-                         String raceDelay) {
+                         String priorityDelay) {
         /** keepalive 100 ms, deadtime 500 ms; fencing pf1 (the home node) waits 1 s so it wins a partition. */
         public static final Timing FAST = new Timing("100ms", "500ms", "300ms", "5s", "0.1", "1s");
 
-        public Timing withRaceDelay(String delay) {
+        public Timing withPriorityDelay(String delay) {
             return new Timing(keepalive, deadtime, warntime, initdead, advert, delay);
         }
     }
@@ -150,7 +150,7 @@ public final class PairLab implements AutoCloseable {
                   node = "%s"; peer = "%s";
                   keepalive = "%s"; deadtime = "%s"; warntime = "%s"; initdead = "%s";
                   auto_failback = "off";
-                  control_socket = "%s";
+                  control_socket = "%s"; state_dir = "%s";
                   monitor_interval = "1s";
                 }
                 auth { key_file = "%s"; }
@@ -167,9 +167,9 @@ public final class PairLab implements AutoCloseable {
                   }
                 }
                 fencing {
-                  verify_timeout = "10s"; poll_interval = "20ms";
+                  verify_timeout = "10s"; poll_interval = "20ms"; priority_fencing_delay = "%s";
                   node {
-                    name = "%s"; delay = "%s";
+                    name = "%s";
                     level { device { type = "ipmi"; host = "10.98.0.3"; port = "%d"; user = "%s"; password = "%s";
                                      timeout = "300ms"; retries = "3"; } }
                   }
@@ -179,9 +179,10 @@ public final class PairLab implements AutoCloseable {
                              advert_int = "%s"; vip = "%s/24"; garp_repeat = "3"; }
                 }
                 """.formatted(NODES[i], NODES[peer], timing.keepalive(), timing.deadtime(), timing.warntime(),
-                timing.initdead(), node.resolve("control.sock"), key, dir.resolve(i == 0 ? "ttyA" : "ttyB"), peer + 1,
+                timing.initdead(), node.resolve("control.sock"), node.resolve("state"), key,
+                dir.resolve(i == 0 ? "ttyA" : "ttyB"), peer + 1,
                 home, dir.resolve("data.img"), node.resolve("mnt"), node.resolve("mnt/mysql"),
-                node.resolve("run/mysqld.sock"), NODES[peer], peer == 0 ? timing.raceDelay() : "0s", 6231 + peer, IpmiSim.USER,
+                node.resolve("run/mysqld.sock"), timing.priorityDelay(), NODES[peer], 6231 + peer, IpmiSim.USER,
                 IpmiSim.PASSWORD, timing.advert(), VIP);
         return Fixtures.write(dir.resolve(NODES[i] + ".conf"), text);
     }

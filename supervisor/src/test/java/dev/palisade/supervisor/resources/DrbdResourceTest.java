@@ -9,18 +9,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The drbd resource's promotion rules, against {@link FakeDrbd} (no DRBD kernel module here). */
 class DrbdResourceTest {
-    private final AtomicBoolean peerFenced = new AtomicBoolean();
-
     private DrbdResource resource(FakeDrbd fake) {
         Resource r = new ResourceFactory(new ResourceFactory.Paths(fake.dir, fake.dir, fake.dir, Duration.ofSeconds(10)),
-                Map.of(), new ResourceFactory.Drbd(fake.drbdadm.toString(), fake.drbdsetup.toString(), peerFenced::get))
-                .create("drbddisk::r0");
+                Map.of(), new DrbdResource.Tools(fake.drbdadm.toString(), fake.drbdsetup.toString(),
+                Duration.ofSeconds(10))).create("drbddisk::r0");
         return assertInstanceOf(DrbdResource.class, r);
     }
 
@@ -42,7 +39,6 @@ class DrbdResourceTest {
     void outdatedOrInconsistentDataIsNeverPromotedEvenWithThePeerFenced(@TempDir Path dir) throws Exception {
         FakeDrbd fake = new FakeDrbd(dir, "r0");
         DrbdResource r = resource(fake);
-        peerFenced.set(true);
         for (String disk : new String[] {"Outdated", "Inconsistent", "Diskless", "Failed"}) {
             fake.state("Secondary", disk, "StandAlone", "DUnknown");
             IOException e = assertThrows(IOException.class, r::start, disk);
@@ -52,19 +48,18 @@ class DrbdResourceTest {
     }
 
     @Test
-    void aConsistentDiskIsForcedPrimaryOnlyWhenThePeerIsVerifiedFencedAndDisconnected(@TempDir Path dir)
-            throws Exception {
+    void aConsistentDiskIsNeverPromotedAutomaticallyEvenWithThePeerVerifiedFenced(@TempDir Path dir) throws Exception {
         FakeDrbd fake = new FakeDrbd(dir, "r0");
         DrbdResource r = resource(fake);
+        // after a site power loss the node that was behind boots first: its disk is only Consistent, the peer
+        // is off (fenced, "verified"), and its data may be older than every write the peer acknowledged since
         fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
-        assertTrue(assertThrows(IOException.class, r::start).getMessage().contains("not verified fenced"));
+        IOException e = assertThrows(IOException.class, r::start);
+        assertTrue(e.getMessage().contains("Consistent") && e.getMessage().contains("promote-consistent"),
+                e.getMessage());
         fake.state("Secondary", "Consistent", "Connected", "UpToDate");
-        peerFenced.set(true);
-        assertThrows(IOException.class, r::start, "a connected peer is not a fenced one");
-        fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
-        r.start();
-        assertEquals(Resource.Status.RUNNING, r.monitor());
-        assertEquals("primary --force r0\n", fake.calls());
+        assertThrows(IOException.class, r::start, "connected, DRBD itself says which disk is newer");
+        assertEquals("", fake.calls(), "drbdadm was never asked to promote, least of all with --force");
     }
 
     @Test
@@ -83,5 +78,25 @@ class DrbdResourceTest {
         assertTrue(assertThrows(IOException.class, r::start).getMessage().contains("not defined"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new ResourceFactory(ResourceFactory.Paths.SYSTEM,
                 Map.of()).create("drbd::r0;rm")).getMessage().contains("not a resource name"));
+    }
+
+    @Test
+    void anOperatorMayForceAConsistentDiskOnceAndTheHandlerRefusesToFenceForIt(@TempDir Path dir) throws Exception {
+        FakeDrbd fake = new FakeDrbd(dir, "r0");
+        DrbdResource r = resource(fake);
+        fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
+        assertInstanceOf(StartRefusedException.class, assertThrows(IOException.class, r::start));
+        assertTrue(r.startBlocker().contains("Consistent"), r.startBlocker());
+        assertTrue(r.fencePeerRefusal().contains("not UpToDate"), "a fence now would let DRBD promote stale data");
+        r.allowConsistentOnce();
+        assertEquals(null, r.startBlocker(), "the operator decided");
+        r.start();
+        assertEquals("primary --force r0\n", fake.calls());
+        assertEquals(null, r.fencePeerRefusal(), "a Primary that lost its peer may have it fenced");
+        r.stop();
+        fake.state("Secondary", "Consistent", "Connecting", "DUnknown");
+        assertInstanceOf(StartRefusedException.class, assertThrows(IOException.class, r::start), "only once");
+        fake.state("Secondary", "UpToDate", "Connecting", "DUnknown");
+        assertEquals(null, r.fencePeerRefusal(), "an UpToDate disk being promoted may have the peer fenced");
     }
 }

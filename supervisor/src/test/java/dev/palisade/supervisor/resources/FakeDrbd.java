@@ -23,6 +23,9 @@ public final class FakeDrbd {
                 #!/bin/sh
                 # FAKE drbdsetup: events2 --now RES from the state file (none: the resource is not up here)
                 [ -f "%1$s/state" ] || { echo "'%2$s' not defined in your config (for this host)." >&2; exit 10; }
+                if [ -f "%1$s/broken" ]; then
+                  n=$(cat "%1$s/broken"); [ "$n" -gt 0 ] && { echo $((n - 1)) > "%1$s/broken"; echo "Could not connect to 'drbd' generic netlink family" >&2; exit 20; }
+                fi
                 . "%1$s/state"
                 [ "$1 $2 $3" = "events2 --now %2$s" ] || { echo "fake drbdsetup: unexpected: $*" >&2; exit 20; }
                 echo "exists resource name:%2$s role:$role suspended:no"
@@ -54,6 +57,11 @@ public final class FakeDrbd {
     public void state(String role, String disk, String connection, String peerDisk) throws IOException {
         Files.writeString(dir.resolve("state"), "role=" + role + "\ndisk=" + disk + "\nconnection=" + connection
                 + "\npeerdisk=" + peerDisk + "\n");
+    }
+
+    /** The next {@code calls} state reads fail the way a drbdsetup that cannot reach the kernel fails. */
+    public void broken(int calls) throws IOException {
+        Files.writeString(dir.resolve("broken"), String.valueOf(calls));
     }
 
     /** The resource is not configured or not up on this node. */

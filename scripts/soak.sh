@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make soak: what is too long for make test.
+#   1. the failover simulation with SCHEDULES schedules (default 1,000,000) in chunks of 100,000, printing the
+#      seed of any failing schedule;
+#   2. every Jazzer target in fuzz mode until FUZZ_EXECUTIONS (default 10^7) or FUZZ_DURATION (default 10m),
+#      whichever comes first; a crashing input is written into the target's inputs directory, where it stays as
+#      a regression seed (commit it once the bug is fixed);
+#   3. the false-death soak (bench/false-death-soak.sh): the pair under saturated cores for SOAK_SECONDS
+#      (FALSE_DEATH=0 leaves it out).
+# Each part reports; the script exits non-zero when any part failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+MVN=(mvn -B -ntp -q -o)
+SCHEDULES=${SCHEDULES:-1000000}
+CHUNK=100000
+BASE=${BASE:-$(date +%s)}
+FUZZ_DURATION=${FUZZ_DURATION:-10m}
+FUZZ_EXECUTIONS=${FUZZ_EXECUTIONS:-10000000}
+failed=0
+log=target/soak
+mkdir -p "$log"
+
+echo "== simulation: $SCHEDULES schedules from seed $BASE"
+for ((done = 0; done < SCHEDULES; done += CHUNK)); do
+    n=$(( SCHEDULES - done < CHUNK ? SCHEDULES - done : CHUNK ))
+    out="$log/simulation-$((BASE + done)).log"
+    if "${MVN[@]}" -pl supervisor test -Dtest=FailoverSimulationTest -Dsurefire.failIfNoSpecifiedTests=false \
+        -Dpalisade.sim.schedules="$n" -Dpalisade.sim.base=$((BASE + done)) >"$out" 2>&1; then
+        grep -ho "simulation: .*" supervisor/target/surefire-reports/*FailoverSimulationTest-output.txt "$out" | tail -1
+    else
+        echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]* broke a safety rule: .*' "$out" | cut -c1-300)"
+        echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
+        failed=1
+    fi
+done
+
+echo "== Jazzer: every target until $FUZZ_EXECUTIONS executions or $FUZZ_DURATION"
+grep -rln "@FuzzTest" --include=*.java . | grep /src/test/java/ | sort | while read -r f; do
+    module=${f%%/src/test/java/*}
+    module=${module#./}
+    class=$(basename "$f" .java)
+    grep -A3 "@FuzzTest" "$f" | grep -o "void [a-zA-Z0-9_]*(" | sed 's/void //; s/(//' | while read -r method; do
+        out="$log/fuzz-$class-$method.log"
+        start=$(date +%s)
+        if JAZZER_FUZZ=1 JAZZER_MAX_DURATION="$FUZZ_DURATION" JAZZER_MAX_EXECUTIONS="$FUZZ_EXECUTIONS" \
+            "${MVN[@]}" -pl "$module" test -Dtest="$class#$method" -Dsurefire.failIfNoSpecifiedTests=false \
+            >"$out" 2>&1; then
+            echo "ok      $class#$method ($(( $(date +%s) - start )) s; $(grep -o '#[0-9]*.*DONE.*' "$out" | tail -1 | cut -c1-80))"
+        else
+            echo "FINDING $class#$method: see $out; the crashing input is in $module/src/test/resources"
+            echo 1 > "$log/fuzz-failed"
+        fi
+    done
+done
+[ -f "$log/fuzz-failed" ] && { failed=1; rm -f "$log/fuzz-failed"; }
+
+if [ "${FALSE_DEATH:-1}" = 1 ]; then
+    echo "== false deaths under load"
+    bash bench/false-death-soak.sh || failed=1
+fi
+exit $failed

@@ -1,0 +1,75 @@
+package dev.palisade.supervisor.node;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
+/** {@code palisade ctl status}: a {@link NodeStatus} as the text an operator reads. */
+public final class StatusText {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+
+    private StatusText() {
+    }
+
+    public static String time(long millis) {
+        return TIME.format(Instant.ofEpochMilli(millis));
+    }
+
+    /** The one line a service manager shows ({@code systemctl status}): {@code ACTIVE, peer STANDBY, 2/2 links}. */
+    public static String line(NodeStatus s) {
+        NodeStatus.Peer p = s.peer();
+        long up = s.links().stream().filter(l -> l.up()).count();
+        return s.state() + (s.blocked() != null ? " (waiting for data)" : "") + ", peer "
+                + (p.heardNow() ? (p.said() == null ? "UNKNOWN" : p.said().toString()) : "not heard") + ", " + up + "/"
+                + s.links().size() + " links";
+    }
+
+    public static String render(NodeStatus s, long nowMillis) {
+        StringBuilder sb = new StringBuilder();
+        long late = Math.max(0, nowMillis - s.atMillis());
+        if (late > 5000) {
+            sb.append("WARNING: the node loop has published nothing for ").append(late / 1000)
+                    .append(" s: it may be hung (systemd's watchdog restarts it)\n");
+        }
+        sb.append("node ").append(s.node()).append(": ").append(s.state()).append(" since ")
+                .append(time(s.stateSinceMillis())).append(" (").append(s.reason()).append(")\n");
+        if (s.blocked() != null) {
+            sb.append("WAITING: the group cannot start here: ").append(s.blocked()).append("\n");
+        }
+        NodeStatus.Peer p = s.peer();
+        String said = p.said() == null ? "UNKNOWN" : p.said().toString();
+        sb.append("peer ").append(p.name()).append(": ").append(p.heardNow() ? said
+                        : "not heard" + (p.said() == null ? "" : " (last said " + said + ")"))
+                .append(", membership ").append(p.membership().toString().toLowerCase())
+                .append(p.heardAgoMillis() < 0 ? ", never heard" : ", heard " + (p.heardAgoMillis() + late) + " ms ago")
+                .append(p.verifiedOff() ? ", power verified off (not heard since)" : "").append("\n");
+        sb.append("links:");
+        for (var l : s.links()) {
+            sb.append(" ").append(l.name()).append(" ").append(l.up() ? "up" : "DOWN").append(l.agoMillis() < 0
+                    ? " (never heard)" : " (seq " + l.seqno() + ", " + (l.agoMillis() + late) + " ms ago)").append(";");
+        }
+        sb.append("\n");
+        NodeStatus.Fencing f = s.fencing();
+        sb.append("fencing ").append(p.name()).append(": ").append(f.error() != null ? f.error() : f.plan())
+                .append(f.running() ? "; a fence is running" : "").append(f.last() == null ? "" : "; last: " + f.last())
+                .append("\n");
+        sb.append("resources").append(s.resources().isEmpty() ? ": none\n" : " (monitor failures " + s.failures()
+                + " of " + s.failurePolicy().threshold() + " within " + s.failurePolicy().windowMillis() / 1000
+                + " s hand the group over):\n");
+        for (NodeStatus.ResourceView r : s.resources()) {
+            sb.append("  ").append(r.name()).append(": ").append(r.status()).append("\n");
+        }
+        for (NodeStatus.Vip v : s.vips()) {
+            sb.append("vip ").append(v.name()).append(" ").append(v.addresses()).append(": ")
+                    .append(v.heldHere() ? "held by " + s.node() + " (this node, VRRP MASTER)" : "not here (VRRP "
+                            + v.vrrpState() + (p.heardNow() && "ACTIVE".equals(said) ? "; peer " + p.name()
+                            + " is ACTIVE" : "") + ")").append("\n");
+        }
+        sb.append("recent transitions:\n");
+        for (NodeStatus.Transition t : s.transitions()) {
+            sb.append("  ").append(time(t.atMillis())).append(" ").append(t.from()).append(" -> ").append(t.to())
+                    .append(": ").append(t.reason()).append("\n");
+        }
+        return sb.toString();
+    }
+}
