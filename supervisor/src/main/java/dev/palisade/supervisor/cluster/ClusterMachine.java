@@ -412,7 +412,8 @@ public final class ClusterMachine {
             vip(eligible);
         }
         ClusterMessage.State now = new ClusterMessage.State(phase, phase == Phase.RUNNING && facts.status.primary(),
-                eligible, facts.vipHeld || facts.claiming, phase == Phase.REPORTED ? facts.report : null);
+                eligible, facts.vipHeld || facts.claiming,
+                phase == Phase.REPORTED || phase == Phase.PC_RECOVERY ? facts.report : null); // the view pc.recovery needs
         if (group.inGroup() && (facts.resend || !now.equals(facts.sent))) {
             facts.resend = false;
             facts.sent = now;
@@ -492,6 +493,14 @@ public final class ClusterMachine {
             decision("joining: " + group.name(primary) + " is in the Primary Component");
             to(Phase.JOINING, group.name(primary) + " is Primary");
             effects.startGalera(StartMode.JOIN, facts.report);
+            return;
+        }
+        // a member that decided on pc.recovery before this node heard every report (it joined the group later,
+        // or the reports came in another order around a membership change) waits for this node: take part
+        if (group.pcRecoveryUnderWay() && group.pcRecoveryPossible()) {
+            decision("Galera's pc.recovery is under way with the same saved view: taking part");
+            to(Phase.PC_RECOVERY, "the others started pc.recovery of view " + facts.report.view());
+            effects.startGalera(StartMode.PC_RECOVERY, facts.report);
             return;
         }
         String notReady = group.notReady();

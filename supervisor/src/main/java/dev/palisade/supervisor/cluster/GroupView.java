@@ -223,6 +223,20 @@ final class GroupView {
         return true;
     }
 
+    /** Whether a present member is in Galera's pc.recovery (and nobody said it failed). */
+    boolean pcRecoveryUnderWay() {
+        if (pcRecoveryFailed) {
+            return false;
+        }
+        for (int m : members) {
+            ClusterMessage.State s = states.get(m);
+            if (configured.containsKey(m) && s != null && s.phase() == Phase.PC_RECOVERY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A line per configured member: its phase and flags as last delivered, or why nothing is known. */
     List<String> describe() {
         List<String> out = new ArrayList<>();

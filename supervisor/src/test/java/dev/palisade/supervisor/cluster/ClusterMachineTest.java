@@ -199,6 +199,37 @@ class ClusterMachineTest {
         assertEquals("start BOOTSTRAP", f.lastEffect(), "no second try: the election");
     }
 
+    /**
+     * Found on the lab: a node that joined the group last heard n2's PC_RECOVERY before n1's report and waited for
+     * n2 to report again, while n1 and n2 waited in pc.recovery for it.
+     */
+    @Test
+    void aNodeThatHeardTheReportsLateTakesPartInThePcRecoveryTheOthersStarted() {
+        MachineFixture f = new MachineFixture(3).stoppedWith(report(9, false, true, VIEW_A), 1, 2, 3);
+        f.m.delivered(2, pcRecovery(report(9, false, true, VIEW_A)));
+        f.m.delivered(1, pcRecovery(report(7, false, true, VIEW_A)));
+        assertEquals("start PC_RECOVERY", f.lastEffect());
+        assertEquals(Phase.PC_RECOVERY, f.m.phase());
+    }
+
+    @Test
+    void aPcRecoveryOfAnotherViewOrOneThatFailedIsNotJoined() {
+        MachineFixture other = new MachineFixture(3).stoppedWith(report(9, false, true, VIEW_A), 1, 2, 3);
+        other.m.delivered(2, pcRecovery(report(9, false, true, VIEW_B)));
+        other.m.delivered(1, reported(report(9, false, true, VIEW_B)));
+        assertFalse(other.did("start PC_RECOVERY"));
+        assertEquals(Phase.REPORTED, other.m.phase());
+        MachineFixture failed = new MachineFixture(3).stoppedWith(report(9, false, true, VIEW_A), 1, 2, 3);
+        failed.m.delivered(1, new ClusterMessage.PcRecoveryFailed());
+        failed.m.delivered(2, pcRecovery(report(9, false, true, VIEW_A)));
+        failed.m.delivered(1, reported(report(9, false, true, VIEW_A)));
+        assertFalse(failed.did("start PC_RECOVERY"));
+    }
+
+    static ClusterMessage.State pcRecovery(Report r) {
+        return new ClusterMessage.State(Phase.PC_RECOVERY, false, false, false, r);
+    }
+
     @Test
     void differentSavedViewsGoStraightToTheElection() {
         MachineFixture f = new MachineFixture(1).stoppedWith(report(4, false, true, VIEW_A), 1, 2, 3);

@@ -11,6 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.tinylog.Logger;
 
 /**
@@ -117,7 +121,7 @@ public final class GaleraResource {
 
     /** Starts and waits until Synced and ready: joining the Primary Component of the others. */
     public WsrepStatus join(Report from) throws IOException {
-        return start(startPosition(from), settings.syncTimeout(), "join");
+        return start(startPosition(from), settings.syncTimeout(), "join", false);
     }
 
     /**
@@ -125,7 +129,7 @@ public final class GaleraResource {
      * saved view; fails (and stops the server) when it is not Primary, Synced and ready within {@code timeout}.
      */
     public WsrepStatus joinForPcRecovery(Report from, Duration timeout) throws IOException {
-        return start(startPosition(from), timeout, "pc.recovery");
+        return start(startPosition(from), timeout, "pc.recovery", true);
     }
 
     /** The elected node: starts a new Primary Component from its own data. */
@@ -133,7 +137,7 @@ public final class GaleraResource {
         markSafeToBootstrap();
         List<String> extra = new ArrayList<>(startPosition(from));
         extra.add("--wsrep-new-cluster");
-        return start(extra, settings.syncTimeout(), "bootstrap");
+        return start(extra, settings.syncTimeout(), "bootstrap", false);
     }
 
     private static List<String> startPosition(Report from) {
@@ -160,11 +164,22 @@ public final class GaleraResource {
         Logger.info("galera {}: grastate.dat marked safe_to_bootstrap: 1 (this node was elected)", datadir());
     }
 
-    private WsrepStatus start(List<String> extra, Duration syncTimeout, String what) throws IOException {
+    /**
+     * {@code bounded}: the whole start, the server's own included, ends by {@code syncTimeout}. Needed for
+     * pc.recovery: mariadbd opens its socket only once its provider is in a Primary Component, and while a member
+     * of the saved view is missing galera-4 waits for it without end, logging a connection attempt every second
+     * (so the server's start, which waits as long as the log moves, would never return).
+     */
+    private WsrepStatus start(List<String> extra, Duration syncTimeout, String what, boolean bounded)
+            throws IOException {
         MariaDbResource db = new MariaDbResource(settings.serverWith(extra));
         long t0 = System.nanoTime();
         Logger.info("galera {}: starting ({}) {}", datadir(), what, String.join(" ", extra));
-        db.start();
+        if (bounded) {
+            startWithin(db, syncTimeout, what);
+        } else {
+            db.start();
+        }
         long deadline = t0 + syncTimeout.toNanos();
         WsrepStatus last = null;
         while (System.nanoTime() - deadline < 0) {
@@ -179,6 +194,31 @@ public final class GaleraResource {
         }
         throw new IOException(what + " on " + datadir() + ": not Primary, Synced and ready within "
                 + syncTimeout.toSeconds() + " s (" + (last == null ? "no status" : last) + ")");
+    }
+
+    /**
+     * The server's start on a thread of its own, waited for at most {@code limit}; past it the caller stops the
+     * server (ClusterEffects does after every failed start), which ends that thread's wait too.
+     */
+    private void startWithin(MariaDbResource db, Duration limit, String what) throws IOException {
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            db.start();
+            return null;
+        });
+        Thread t = new Thread(task, "galera-start");
+        t.setDaemon(true);
+        t.start();
+        try {
+            task.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException(what + " on " + datadir() + ": the server did not answer within "
+                    + limit.toSeconds() + " s (its provider found no Primary Component)");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
     }
 
     /** Stops the server cleanly and verifies it is gone; throws when it is not (the node must then be fenced). */
