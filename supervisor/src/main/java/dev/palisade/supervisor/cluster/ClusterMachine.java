@@ -411,9 +411,10 @@ public final class ClusterMachine {
             galera();
             vip(eligible);
         }
+        // the report goes with REPORTED and PC_RECOVERY: a node that hears of pc.recovery late compares saved views
         ClusterMessage.State now = new ClusterMessage.State(phase, phase == Phase.RUNNING && facts.status.primary(),
                 eligible, facts.vipHeld || facts.claiming,
-                phase == Phase.REPORTED || phase == Phase.PC_RECOVERY ? facts.report : null); // the view pc.recovery needs
+                phase == Phase.REPORTED || phase == Phase.PC_RECOVERY ? facts.report : null);
         if (group.inGroup() && (facts.resend || !now.equals(facts.sent))) {
             facts.resend = false;
             facts.sent = now;
