@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
-PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db corosync corosync-qnetd corosync-qdevice galera-4 galera-arbitrator-4 rsync pacemaker pacemaker-cli-utils
 
 .PHONY: all build deps test run bench image classlist soak mutants acceptance clean
 
@@ -42,6 +42,13 @@ bench: deps build
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
 	bash bench/image-bench.sh
+	bash bench/pair-pacemaker-bench.sh
+	bash bench/cluster-bench.sh
+
+# Long end-to-end scenarios outside make test's time budget: every scripts/acceptance-*.sh that exists
+# (acceptance-cluster.sh: the Corosync + Galera lab; acceptance-drbd.sh: the DRBD guests), each run even if one fails.
+acceptance: deps
+	@rc=0; for s in scripts/acceptance-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || rc=1; done; exit $$rc
 
 # longer than make test: a million simulated schedules, every Jazzer target in fuzz mode, the false-death soak
 soak: deps build

@@ -96,7 +96,7 @@ public final class Palisade {
         Path file = Path.of(rest[1]);
         try {
             ConfigBlock root = ConfigParser.parse(file);
-            if (root.block("supervisor").isPresent()) {
+            if (root.block("supervisor").isPresent() || root.block("cluster").isPresent()) { // a pair or a cluster node
                 return dev.palisade.supervisor.cli.Palisade.run(args, out, err);
             }
             FenceDaemonConfig c = FenceDaemonConfig.from(file, root, Set.of());

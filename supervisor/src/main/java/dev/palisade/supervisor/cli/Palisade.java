@@ -38,9 +38,11 @@ public final class Palisade {
                                                               run NODE's fencing levels once, verify power off
               vrrp -f FILE                                    run only the VRRP instances and log every state change
               supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
-                                                              resources, VRRP, control socket
+                                                              resources, VRRP, control socket (a file with a
+                                                              cluster block: a Corosync + Galera cluster node)
               ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
-                                                              switchover, maintenance on|off
+                                                              switchover, maintenance on|off; a cluster node:
+                                                              status, force-bootstrap NODE
               drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
                                                               peer; exit 7 fenced, 5 not (drbd.conf handlers)
               version                                         print the version
@@ -151,7 +153,10 @@ public final class Palisade {
             return ExitCode.USAGE;
         }
         return withConfig(args[1], err, () -> {
-            out.print(SupervisorConfig.load(Path.of(args[1])).dump());
+            ConfigBlock root = ConfigParser.parse(Path.of(args[1]));
+            out.print(dev.palisade.supervisor.cluster.ClusterConfig.isCluster(root)
+                    ? dev.palisade.supervisor.cluster.ClusterConfig.from(Path.of(args[1]), root).dump()
+                    : SupervisorConfig.from(Path.of(args[1]), root).dump());
             return ExitCode.OK;
         });
     }
@@ -211,6 +216,10 @@ public final class Palisade {
         }
         return withConfig(args[1], err, () -> {
             ConfigBlock root = ConfigParser.parse(Path.of(args[1]));
+            if (dev.palisade.supervisor.cluster.ClusterConfig.isCluster(root)) {
+                out.println(ClusterCommand.checked(Path.of(args[1]), root));
+                return ExitCode.OK;
+            }
             if (root.block("supervisor").isPresent()) {
                 SupervisorConfig s = SupervisorConfig.from(Path.of(args[1]), root);
                 out.println(args[1] + ": OK (supervisor " + s.node() + ", peer " + s.peer() + ", "

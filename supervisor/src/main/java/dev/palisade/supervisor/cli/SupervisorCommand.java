@@ -19,7 +19,7 @@ import org.tinylog.Logger;
  */
 public final class SupervisorCommand {
     static final String CTL_USAGE = "usage: palisade ctl [-s SOCKET | -f CONFIG] "
-            + dev.palisade.supervisor.node.ControlCommand.USAGE;
+            + dev.palisade.supervisor.node.ControlCommand.USAGE + " (cluster: status | force-bootstrap NODE)";
     /** {@code palisade ctl}: the supervisor understood the command and refused it in its state (the answer says why). */
     static final int CTL_REFUSED = 1;
 
@@ -27,6 +27,9 @@ public final class SupervisorCommand {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (ClusterCommand.isClusterFile(args)) {
+            return ClusterCommand.run(args, out, err); // a cluster block: three or more nodes on Corosync and Galera
+        }
         return DaemonOptions.run("supervisor", args, err, (config, key) -> {
             Logger.info("supervisor: {}", dev.palisade.drivers.platform.Realtime.lockMemory());
             ServiceNotifier notifier = ServiceNotifier.fromEnvironment();
@@ -127,7 +130,7 @@ public final class SupervisorCommand {
         if (args.length >= 2 && args[0].equals("-f")) {
             Path[] found = new Path[1];
             int rc = Palisade.withConfig(args[1], err, () -> {
-                found[0] = SupervisorConfig.load(Path.of(args[1])).controlSocket();
+                found[0] = ClusterCommand.controlSocket(Path.of(args[1]));
                 return ExitCode.OK;
             });
             return rc == ExitCode.OK ? found[0] : null;
