@@ -4,7 +4,7 @@ MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
 PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db corosync corosync-qnetd corosync-qdevice galera-4 galera-arbitrator-4 rsync pacemaker pacemaker-cli-utils
 
-.PHONY: all build deps test run bench image classlist soak mutants acceptance clean
+.PHONY: all build deps test run bench image classlist soak mutants acceptance acceptance-full clean
 
 all: build
 
@@ -46,9 +46,17 @@ bench: deps build
 	bash bench/cluster-bench.sh
 
 # Long end-to-end scenarios outside make test's time budget: every scripts/acceptance-*.sh that exists
-# (acceptance-cluster.sh: the Corosync + Galera lab; acceptance-drbd.sh: the DRBD guests), each run even if one fails.
+# (acceptance-cluster.sh: the Corosync + Galera lab, about 5 min; acceptance-drbd.sh: two appliance VMs under QEMU
+# built from the palisade .deb with real DRBD, docs/acceptance.md), each run even if one fails. To stay within
+# 25 minutes on 2 cores the DRBD lab runs scenarios 1, 5 and 3 (power cut, site power loss with the stale node
+# first, replication link cut); `make acceptance-full` runs all of 1-7 and the 10-minute nemesis (about 45 min).
 acceptance: deps
-	@rc=0; for s in scripts/acceptance-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || rc=1; done; exit $$rc
+	@rc=0; for s in scripts/acceptance-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; \
+	  SCENARIOS="$${SCENARIOS:-1,5,3}" bash "$$s" || rc=1; done; exit $$rc
+
+acceptance-full: deps
+	@rc=0; for s in scripts/acceptance-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; \
+	  SCENARIOS="$${SCENARIOS:-2,7,1,3,4,5,6,8}" bash "$$s" || rc=1; done; exit $$rc
 
 # longer than make test: a million simulated schedules, every Jazzer target in fuzz mode, the false-death soak
 soak: deps build
@@ -57,12 +65,6 @@ soak: deps build
 # each defect of the safety review re-introduced as a mutant: the default simulation run must catch every one
 mutants: deps build
 	bash scripts/mutants.sh
-
-# two appliance VMs under QEMU built from the palisade .deb, real DRBD, failing over under faults and a nemesis
-# while a client writes through the VIP (needs root; docs/acceptance.md). Measured on 2 cores: boot and scenarios
-# 5,3,2,7 took 19 min; all of 1-7 plus the 10 min nemesis would take about 45 min (SCENARIOS= picks fewer)
-acceptance: deps
-	bash scripts/acceptance-drbd.sh
 
 clean:
 	$(MVN) clean
