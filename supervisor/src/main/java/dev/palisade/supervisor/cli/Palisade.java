@@ -38,8 +38,11 @@ public final class Palisade {
               vrrp -f FILE                                    run only the VRRP instances and log every state change
               supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
                                                               resources, VRRP, control socket
-              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
-                                                              switchover, maintenance on|off
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status [--json], links,
+                                                              resources, events [--follow], fence-history, standby,
+                                                              unstandby, switchover, maintenance on|off (status exits
+                                                              0 ok, 1 degraded, 2 critical, 3 unknown)
+              console [-f FILE] [-s SOCKET]                   the serial console shell for the admin account
               drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
                                                               peer; exit 7 fenced, 5 not (drbd.conf handlers)
               version                                         print the version
@@ -70,6 +73,7 @@ public final class Palisade {
             case "vrrp" -> VrrpCommand.run(rest, out, err);
             case "supervisor" -> SupervisorCommand.run(rest, out, err);
             case "ctl" -> SupervisorCommand.ctl(rest, out, err);
+            case "console" -> dev.palisade.supervisor.console.ConsoleMain.run(rest, out, err);
             case "drbd-fence-peer" -> SupervisorCommand.drbdFencePeer(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {

@@ -264,7 +264,7 @@ public record SupervisorConfig(
             if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(Duration.ofHours(24)) > 0) {
                 throw new ConfigException(console.get().positionOf("idle_timeout"), "idle_timeout "
                         + Durations.format(idle) + " is not between 1s and 24h",
-                        "how long an idle console session lasts before it returns to login, e.g. \"15min\"");
+                        "how long an idle console session lasts before it returns to login, e.g. \"15m\"");
             }
         }
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, control,
