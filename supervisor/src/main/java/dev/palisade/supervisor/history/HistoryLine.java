@@ -39,37 +39,47 @@ public final class HistoryLine {
     /** Longer lines are refused (a reason or a detail is cut to fit well below). */
     public static final int MAX_LINE = 4096;
     static final int MAX_TEXT = 1500;
+    static final int SHORT_TEXT = 200;
 
     private HistoryLine() {
     }
 
+    /**
+     * The line of {@code r}, at most {@link #MAX_LINE} characters: texts are cut to {@value #MAX_TEXT} characters
+     * and, should escaping still make the line too long, to {@value #SHORT_TEXT} (and eight devices).
+     */
     public static String encode(HistoryRecord r) {
+        String line = encode(r, MAX_TEXT, Integer.MAX_VALUE);
+        return line.length() <= MAX_LINE ? line : encode(r, SHORT_TEXT, 8);
+    }
+
+    private static String encode(HistoryRecord r, int maxText, int maxDevices) {
         StringBuilder sb = new StringBuilder(160);
         if (r instanceof HistoryRecord.Transition t) {
             sb.append("T1\t").append(t.seq()).append('\t').append(t.atMillis()).append('\t').append(t.incarnation())
                     .append('\t').append(t.from()).append('\t').append(t.to()).append('\t');
-            escape(sb, cut(t.reason()), false);
+            escape(sb, cut(t.reason(), maxText), false);
         } else {
             HistoryRecord.Fence f = (HistoryRecord.Fence) r;
             sb.append("F1\t").append(f.seq()).append('\t').append(f.atMillis()).append('\t');
-            escape(sb, cut(f.node()), false);
+            escape(sb, cut(f.node(), maxText), false);
             sb.append('\t').append(f.result()).append('\t').append(f.level()).append('\t').append(f.millis())
                     .append('\t');
-            for (int i = 0; i < f.devices().size(); i++) {
+            for (int i = 0; i < Math.min(maxDevices, f.devices().size()); i++) {
                 if (i > 0) {
                     sb.append(',');
                 }
-                escape(sb, cut(f.devices().get(i)), true);
+                escape(sb, cut(f.devices().get(i), maxText), true);
             }
             sb.append('\t');
-            escape(sb, cut(f.detail()), false);
+            escape(sb, cut(f.detail(), maxText), false);
         }
         return sb.toString();
     }
 
-    private static String cut(String s) {
+    private static String cut(String s, int max) {
         String v = s == null ? "" : s;
-        return v.length() > MAX_TEXT ? v.substring(0, MAX_TEXT) + "..." : v;
+        return v.length() > max ? v.substring(0, max) + "..." : v;
     }
 
     private static void escape(StringBuilder sb, String s, boolean comma) {
