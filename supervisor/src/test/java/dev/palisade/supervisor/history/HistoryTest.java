@@ -55,8 +55,8 @@ class HistoryTest {
     void theFilesStayBoundedAndTheNewestRecordsAreReadBack(@TempDir Path dir) throws Exception {
         long max = 4096;
         try (History h = History.open(dir, 1, max, DIE)) {
-            for (int i = 0; i < 500; i++) {
-                h.transition(new NodeStatus.Transition(i, State.STANDBY, State.ACTIVE, "turn " + i));
+            for (int i = 0; i < 200; i++) {
+                h.transition(new NodeStatus.Transition(i, State.STANDBY, State.ACTIVE, "x".repeat(60) + " turn " + i));
             }
         }
         long onDisk = Files.size(dir.resolve("events.log")) + Files.size(dir.resolve("events.log.1"));
@@ -64,7 +64,7 @@ class HistoryTest {
         try (History h = History.open(dir, 2, max, DIE)) {
             List<HistoryRecord.Transition> e = h.lastEvents(History.KEEP);
             assertTrue(e.size() > 10, "both files read back: " + e.size());
-            assertEquals("turn 499", e.get(e.size() - 1).reason());
+            assertTrue(e.get(e.size() - 1).reason().endsWith(" turn 199"), e.get(e.size() - 1).reason());
             for (int i = 1; i < e.size(); i++) {
                 assertEquals(e.get(i - 1).seq() + 1, e.get(i).seq(), "no gap among what was kept");
             }
