@@ -5,7 +5,8 @@
 #   2. every Jazzer target in fuzz mode until FUZZ_EXECUTIONS (default 10^7) or FUZZ_DURATION (default 10m),
 #      whichever comes first; a crashing input is written into the target's inputs directory, where it stays as
 #      a regression seed (commit it once the bug is fixed);
-#   3. the false-death soak (bench/false-death-soak.sh): the pair under saturated cores for SOAK_SECONDS.
+#   3. the false-death soak (bench/false-death-soak.sh): the pair under saturated cores for SOAK_SECONDS
+#      (FALSE_DEATH=0 leaves it out).
 # Each part reports; the script exits non-zero when any part failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,8 @@ grep -rln "@FuzzTest" --include=*.java . | grep /src/test/java/ | sort | while r
 done
 [ -f "$log/fuzz-failed" ] && { failed=1; rm -f "$log/fuzz-failed"; }
 
-echo "== false deaths under load"
-bash bench/false-death-soak.sh || failed=1
+if [ "${FALSE_DEATH:-1}" = 1 ]; then
+    echo "== false deaths under load"
+    bash bench/false-death-soak.sh || failed=1
+fi
 exit $failed

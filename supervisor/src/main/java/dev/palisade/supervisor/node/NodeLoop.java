@@ -117,11 +117,20 @@ public final class NodeLoop {
         started = true;
         publish();
         scheduleMonitor();
+        scheduleRefresh();
         Logger.info("supervisor {} (peer {}, incarnation {}): {} resource(s){}, home node {}, auto_failback {},"
                         + " migration threshold {} in {} s", settings.node(), settings.peer(), incarnation, runner.size(),
                 runner.size() == 0 ? "" : " " + runner.resources().stream().map(Resource::name).toList(),
                 settings.home() ? "yes" : "no", settings.autoFailback() ? "on" : "off",
                 settings.failurePolicy().threshold(), settings.failurePolicy().windowMillis() / 1000);
+    }
+
+    /** The snapshot is republished every second at least, so a reader can tell a live loop from a hung one. */
+    private void scheduleRefresh() {
+        loop.schedule(1000, () -> {
+            status = snapshot();
+            scheduleRefresh();
+        });
     }
 
     private void scheduleMonitor() {
@@ -263,6 +272,10 @@ public final class NodeLoop {
         if (drbd.isEmpty()) {
             return "error: promote-consistent: " + (resource == null ? "the group has no DRBD resource"
                     : "the group has no DRBD resource '" + resource + "'");
+        }
+        if (machine.blocked() == null) {
+            return "refused: promote-consistent: the group is not waiting for data here (" + machine.state()
+                    + "); nothing was changed";
         }
         for (DrbdResource d : drbd) {
             d.allowConsistentOnce();

@@ -27,6 +27,10 @@ public final class StatusText {
     public static String render(NodeStatus s, long nowMillis) {
         StringBuilder sb = new StringBuilder();
         long late = Math.max(0, nowMillis - s.atMillis());
+        if (late > 5000) {
+            sb.append("WARNING: the node loop has published nothing for ").append(late / 1000)
+                    .append(" s: it may be hung (systemd's watchdog restarts it)\n");
+        }
         sb.append("node ").append(s.node()).append(": ").append(s.state()).append(" since ")
                 .append(time(s.stateSinceMillis())).append(" (").append(s.reason()).append(")\n");
         if (s.blocked() != null) {

@@ -135,6 +135,7 @@ public final class DrbdResource implements Resource {
             Logger.error("drbd {}: promoting the Consistent disk with --force, as the operator asked", resource);
         }
         drbd.primary(resource, force);
+        forceOnce = false; // an operator's permission is for one promotion, whichever disk it was
         if (!state().primary()) {
             throw new IOException("drbdadm primary " + resource + " returned success but the role is not Primary");
         }

@@ -80,6 +80,8 @@ final class PairSimulation {
     int fences;
     int writes;
     private long calmFrom;
+    /** When the latest boot happened: the calm is measured from it. */
+    private long lastBoot;
 
     PairSimulation(long seed) {
         this.seed = seed;
@@ -239,6 +241,7 @@ final class PairSimulation {
         // ---- power and process
 
         void boot() {
+            lastBoot = Math.max(lastBoot, now);
             powered = true;
             epoch++;
             res[0] = res[1] = Res.STOPPED;
@@ -361,10 +364,15 @@ final class PairSimulation {
                 return;
             }
             if (log) {
-                log("node " + id + " supervisor process dies; its resources stay");
+                log("node " + id + " supervisor process dies; its mount, DRBD role and addresses stay");
             }
             alive = false;
             life++;
+            // systemd ends what is left of the service's control group (KillMode=mixed): MariaDB, a child of the
+            // supervisor, dies with it; kernel state (the mount, DRBD's role, addresses) stays
+            if (res[1] != Res.STOPPED && !stray[1]) {
+                res[1] = Res.STOPPED;
+            }
             int e = epoch;
             at(now + 1000 + rnd.nextInt(2000), this, e, () -> {
                 if (!alive) {
@@ -654,14 +662,18 @@ final class PairSimulation {
                 costs(1, null);
                 return;
             }
-            if (i == 1 && !drbd.disks[n.id].primary) {
-                throw new IOException("the database needs its disk");
+            if (!drbd.disks[n.id].primary) {
+                // the file system is on the DRBD device (and the database on the file system): a Secondary refuses
+                throw new IOException(name + ": the DRBD device is not Primary here");
             }
             boolean ok = !faulty() || rnd.nextInt(25) != 0;
             n.res[i] = Res.STARTING; // held from now on
             n.stray[i] = false;
             check();
-            costs(5 + rnd.nextInt(rnd.nextInt(15) == 0 ? 2000 : 100), () -> n.res[i] = ok ? Res.STARTED : Res.FAILED);
+            costs(5 + rnd.nextInt(rnd.nextInt(15) == 0 ? 2000 : 100), () -> {
+                // a mount that raced a demotion finds no device
+                n.res[i] = !drbd.disks[n.id].primary ? Res.STOPPED : ok ? Res.STARTED : Res.FAILED;
+            });
             if (!ok) {
                 throw new IOException(name + " did not start (half up)");
             }
@@ -879,7 +891,8 @@ final class PairSimulation {
                 break;
             }
             Ev e = queue.poll();
-            if (e.at > duration) {
+            // the calm lasts CALM after the last boot a fault had scheduled (at most 30 s more)
+            if (e.at > Math.min(Math.max(duration, lastBoot + CALM), duration + 30_000)) {
                 break;
             }
             now = e.at;

@@ -172,9 +172,9 @@ class PairFailoverTest {
         assertEquals(1, unreachable.exit(), "outside 3..7: DRBD keeps I/O frozen; " + unreachable);
         assertTrue(unreachable.stderr().contains("peer NOT fenced"), unreachable.toString());
         // pf1 then sees pf2 dead on its links and, being active, fences it once more (off reads off): wait for that
-        // before powering pf2 on, or that fence would cut the new boot
+        // second fence (the handler's own is the first) before powering pf2 on, or it would cut the new boot
         assertTrue(PairLab.await(Duration.ofSeconds(20), () -> occurrences(log0(), "fence pf2 fenced: power verified off")
-                > machineFences), logs());
+                >= machineFences + 2), logs());
         assertEquals(0, lab.power(1, "on").exit());
         assertTrue(PairLab.await(Duration.ofSeconds(40), () -> lab.states().equals(Map.of("pf1", "ACTIVE",
                 "pf2", "STANDBY"))), lab.states() + logs());
