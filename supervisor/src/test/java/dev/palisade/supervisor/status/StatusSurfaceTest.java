@@ -106,8 +106,11 @@ class StatusSurfaceTest {
             assertTrue(problems.isEmpty(), problems + "\n" + r.body());
             assertEquals("pf1", http.get("node").asText());
             assertEquals("pf1", http.get("active_node").asText());
-            assertEquals("ok", http.get("health").get("status").asText(), r.body());
-            assertEquals(0, http.get("health").get("code").asInt());
+            // the loopback pair has no fencing plan: degraded for that reason alone
+            assertEquals("degraded", http.get("health").get("status").asText(), r.body());
+            assertEquals(1, http.get("health").get("code").asInt());
+            assertEquals("fencing: no fencing plan", http.get("health").get("reasons").get(0).asText(), r.body());
+            assertEquals(1, http.get("health").get("reasons").size(), r.body());
             assertTrue(http.get("up").asBoolean());
 
             JsonNode ctl = JSON.readTree(ControlSocket.ask(pair.controlSocket(0), "status --json"));
@@ -184,24 +187,33 @@ class StatusSurfaceTest {
     @Test
     void ctlStatusExitCodesAreTheMonitoringPluginOnes(@TempDir Path dir) throws Exception {
         try (LoopbackPair pair = new LoopbackPair(dir, false).startBoth()) {
-            Commands.Result ok = ctl(pair, 0, "status");
-            assertEquals(0, ok.exit(), ok.toString());
-            assertTrue(ok.stdout().contains("health: OK"), ok.toString());
+            // the loopback pair has no fencing plan: DEGRADED (1) for that reason alone while both nodes run
+            Commands.Result degraded = ctl(pair, 0, "status");
+            assertEquals(1, degraded.exit(), degraded.toString());
+            assertTrue(degraded.stdout().contains("health: DEGRADED: fencing: no fencing plan\n"), degraded.toString());
             Commands.Result json = ctl(pair, 0, "status", "--json");
-            assertEquals(0, json.exit(), json.toString());
+            assertEquals(1, json.exit(), json.toString());
             assertEquals("pf1", JSON.readTree(json.stdout()).get("node").asText());
 
             assertTrue(ControlSocket.ask(pair.controlSocket(0), "maintenance on").startsWith("ok"));
-            LoopbackPair.await(() -> exit(pair, 0) == 1, 10_000, "exit 1 (degraded) in maintenance");
-            assertTrue(ctl(pair, 0, "status").stdout().contains("health: DEGRADED: maintenance mode"));
+            LoopbackPair.await(() -> ctlOut(pair, 0).contains("maintenance mode"), 10_000, "maintenance in the status");
+            assertEquals(1, exit(pair, 0), "maintenance is degraded, not critical");
             assertTrue(ControlSocket.ask(pair.controlSocket(0), "maintenance off").startsWith("ok"));
-            LoopbackPair.await(() -> exit(pair, 0) == 0, 10_000, "exit 0 again");
+            LoopbackPair.await(() -> !ctlOut(pair, 0).contains("maintenance mode"), 10_000, "maintenance off");
 
-            pair.stop(0); // the active node gone: the standby takes over, alone: degraded
-            LoopbackPair.await(() -> exit(pair, 1) == 1, 20_000, "exit 1 on pf2 alone");
-            assertTrue(ctl(pair, 1, "status").stdout().contains("peer pf1 not heard"));
+            pair.stop(0); // the active node gone and no fencing plan: pf2 cannot take over, no node is ACTIVE
+            LoopbackPair.await(() -> exit(pair, 1) == 2, 20_000, "exit 2 (critical) on pf2 alone");
+            assertTrue(ctlOut(pair, 1).contains("no node is ACTIVE"), ctlOut(pair, 1));
             Commands.Result unknown = ctl(pair, 0, "status");
             assertEquals(3, unknown.exit(), "no supervisor: unknown\n" + unknown);
+        }
+    }
+
+    private static String ctlOut(LoopbackPair pair, int i) {
+        try {
+            return ctl(pair, i, "status").stdout();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 
