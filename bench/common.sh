@@ -4,7 +4,7 @@
 # daemon helpers) and the benchmark's own libraries.
 bench_classpath() {
     local cp=$top/image/target/palisade.jar:$top/bench/target/classes m j
-    for m in drivers fence-daemon supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-$m-*-tests.jar); done
+    for m in drivers fence-daemon/server supervisor; do cp=$cp:$(ls "$top"/$m/target/palisade-*-tests.jar); done
     for j in "$top"/bench/target/lib/*.jar; do cp=$cp:$j; done
     echo "$cp"
 }

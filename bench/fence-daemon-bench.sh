@@ -2,7 +2,9 @@
 # make bench (fence gateway part): our gateway and the real fence_virtd, side by side in one run, on the
 # same fence_virt.conf, domain XML and key, inside a network namespace this script creates and deletes.
 # Appends a dated section to bench/RESULTS.md.
-#   SAMPLES=2000 STOCK=200 SECONDS=10 bash bench/fence-daemon-bench.sh
+#   SAMPLES=2000 STOCK=200 SECONDS_TPUT=10 bash bench/fence-daemon-bench.sh
+# (RESULTS=/dev/null for a trial run that is not recorded; BENCH_JAVA_OPTS=-Dpalisade.bench.warmup=N ... to
+# shorten the warm-up and quiet times.)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"
@@ -49,11 +51,12 @@ ip -n "$NS" link set lo up
 
 cp=$(bench_classpath)
 out=$W/table.md
-ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" \
+ip netns exec "$NS" java -Xmx256m ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.palisade.bench.FenceDaemonBench "$W/fence_xvm.key" \
     "$SAMPLES" "$STOCK" "$SECS" \
     "fence_virtd@1229=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
     "palisade@1230=$top/bin/palisade fence-daemon -F -f $W/palisade.conf" \
     "floor@1231=java -Xms32m -Xmx128m -XX:+UseSerialGC -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1231" \
+    "floor-nio@1232=java -Xms32m -Xmx128m -XX:+UseSerialGC -Dpalisade.transport=nio -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1232" \
     > "$out"
 
 {
@@ -64,8 +67,10 @@ ip netns exec "$NS" java -Xmx256m -cp "$cp" dev.palisade.bench.FenceDaemonBench 
     echo "Command: \`make bench\` (bench/fence-daemon-bench.sh, SAMPLES=$SAMPLES STOCK=$STOCK SECONDS_TPUT=$SECS)."
     echo "fence_virtd and palisade read the same fence_virt.conf but for the port (TCP listener on 127.0.0.1:1229"
     echo "and :1230 in a private network namespace, libvirt test driver with scripts/demo/domains.xml, sha256 hash"
-    echo "and auth); all run at once and latency samples take turns. The floor (bench/ExchangeFloor, :1231) sends"
-    echo "only the protocol's bytes: no checks, no hypervisor; it shows what this machine's TCP stack allows."
+    echo "and auth); all run at once and latency samples take turns. The floor (bench/ExchangeFloor, :1231, on the"
+    echo "gateway's runtime: Netty with native epoll; floor-nio, :1232, the same on NIO) sends only the protocol's"
+    echo "bytes: no checks, no hypervisor, no hand-off to a worker; it shows what this machine's TCP stack allows."
+    echo "The gateway runs as shipped: bin/palisade fence-daemon with its default JVM options."
     echo
     cat "$out"
-} | tee -a "$top/bench/RESULTS.md"
+} | tee -a "${RESULTS:-$top/bench/RESULTS.md}"

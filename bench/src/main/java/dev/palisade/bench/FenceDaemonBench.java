@@ -7,6 +7,7 @@ import dev.palisade.fence.wire.HashType;
 import dev.palisade.fence.wire.RequestCode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,8 +80,8 @@ public final class FenceDaemonBench {
             }
             for (Daemon d : daemons) {
                 for (int i = 0; i < WARMUP; i++) {
-                    client.tcp(d.addr, RequestCode.STATUS, "appliance-a");
-                    client.tcp(d.addr, RequestCode.HOSTLIST, "");
+                    roundTrip(client, d.addr, RequestCode.STATUS, "appliance-a");
+                    roundTrip(client, d.addr, RequestCode.HOSTLIST, "");
                 }
             }
             // Round trips interleaved, one daemon after the other in turn, so that a change in the machine's
@@ -150,7 +151,7 @@ public final class FenceDaemonBench {
             long t0 = System.nanoTime();
             while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30)) {
                 try {
-                    if (client.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
+                    if (roundTrip(client, addr, RequestCode.STATUS, "appliance-a").code() == 0) {
                         return (System.nanoTime() - t0) / 1e6;
                     }
                 } catch (IOException notYet) {
@@ -177,7 +178,7 @@ public final class FenceDaemonBench {
             stop();
             start(client);
             for (int i = 0; i < THROUGHPUT_WARMUP; i++) {
-                client.tcp(addr, RequestCode.STATUS, "appliance-a");
+                roundTrip(client, addr, RequestCode.STATUS, "appliance-a");
             }
             long pid = process.process().pid();
             // fence_virtd keeps a 10-second request history that it scans whole on every request: every
@@ -214,12 +215,25 @@ public final class FenceDaemonBench {
         }
     }
 
+    /**
+     * One request with the in-process client on the calling thread (a blocking socket, as the stock clients
+     * use): the same client work for every daemon, and no client event loop to share the cores with.
+     */
+    static FenceVirtClient.Result roundTrip(FenceVirtClient c, InetSocketAddress addr, RequestCode op, String vm)
+            throws IOException {
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(addr, 3000);
+            return c.stream(s, op, vm);
+        }
+    }
+
     /** One round trip with the in-process client, in ms; a failure is counted in {@code fails[slot]}. */
     private static double inProcess(FenceVirtClient c, InetSocketAddress addr, RequestCode op, String vm, int[] fails,
                                     int slot) {
         long t = System.nanoTime();
         try {
-            fails[slot] += c.tcp(addr, op, vm).code() == 0 ? 0 : 1;
+            fails[slot] += roundTrip(c, addr, op, vm).code() == 0 ? 0 : 1;
         } catch (IOException e) {
             fails[slot]++;
         }
@@ -265,7 +279,7 @@ public final class FenceDaemonBench {
             Thread t = new Thread(() -> {
                 while (!stop.get()) {
                     try {
-                        if (c.tcp(addr, RequestCode.STATUS, "appliance-a").code() == 0) {
+                        if (roundTrip(c, addr, RequestCode.STATUS, "appliance-a").code() == 0) {
                             done.incrementAndGet();
                         } else {
                             failed.incrementAndGet();
@@ -331,6 +345,7 @@ public final class FenceDaemonBench {
         Row real = find(rows, "fence_virtd");
         Row ours = find(rows, "palisade");
         Row floor = find(rows, "floor");
+        Row floorNio = find(rows, "floor-nio");
         if (real != null && ours != null) {
             sb.append(String.format(Locale.ROOT, "%nRatios (%s / %s): status median %.2fx, p99 %.2fx; list median %.2fx, "
                             + "p99 %.2fx; stock-client status median %.2fx; throughput %.1fx with 16 blocking clients, "
@@ -347,6 +362,12 @@ public final class FenceDaemonBench {
                             + "of it.%n",
                     floor.throughput / real.throughput, floor.loadThroughput / real.loadThroughput,
                     100 * ours.throughput / floor.throughput, 100 * ours.loadThroughput / floor.loadThroughput));
+        }
+        if (real != null && ours != null && floorNio != null) {
+            sb.append(String.format(Locale.ROOT, "Floor on NIO: %.1fx / %.1fx fence_virtd's throughput; palisade reaches "
+                            + "%.0f%% / %.0f%% of it.%n", floorNio.throughput / real.throughput,
+                    floorNio.loadThroughput / real.loadThroughput, 100 * ours.throughput / floorNio.throughput,
+                    100 * ours.loadThroughput / floorNio.loadThroughput));
         }
         int failures = 0;
         for (Row r : rows) {

@@ -1,21 +1,23 @@
 package dev.palisade.supervisor.cli;
 
 import dev.palisade.fence.ExitCode;
-import dev.palisade.fence.FenceDaemonMain;
 import dev.palisade.fence.FenceKeygen;
 import dev.palisade.fence.agent.FencePalisade;
 import dev.palisade.fence.config.ConfigBlock;
 import dev.palisade.fence.config.ConfigException;
 import dev.palisade.fence.config.ConfigParser;
 import dev.palisade.supervisor.config.SupervisorConfig;
-import dev.palisade.fence.config.FenceDaemonConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** {@code bin/palisade SUBCOMMAND ...}: the one entry point of every Palisade program. */
+/**
+ * The supervisor's commands. The product's entry point ({@code bin/palisade}) is {@code dev.palisade.image.Palisade}
+ * in image/, which runs the fence gateway's commands itself (the gateway server and the check of a
+ * fence_virt.conf need the gateway, which the supervisor never imports) and hands every other command here.
+ */
 public final class Palisade {
     private Palisade() {
     }
@@ -23,10 +25,9 @@ public final class Palisade {
     static final String USAGE = """
             usage: palisade COMMAND [OPTIONS]
             commands:
-              fence-daemon [-F] [-f FILE] [-d N] [-p PIDFILE]   run the fence_virtd-compatible fencing gateway
               fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
               fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
-              check-config -f FILE                            validate a supervisor config or a fence_virt.conf
+              check-config -f FILE                            validate a supervisor config
               dump-config -f FILE                             print a supervisor config with every default filled in
               doctor -f FILE [--host NAME]                    check this machine against a supervisor config
               membership -f FILE [-d N]                       run only the heartbeat membership and log events
@@ -61,7 +62,6 @@ public final class Palisade {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
-            case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
             case "check-config" -> checkConfig(rest, out, err);
             case "dump-config" -> dumpConfig(rest, out, err);
             case "doctor" -> doctor(rest, out, err);
@@ -221,16 +221,10 @@ public final class Palisade {
                         + (s.serialLinks().size() + s.udpLinks().size()) + " link(s))");
                 return ExitCode.OK;
             }
-            FenceDaemonConfig c = FenceDaemonConfig.from(Path.of(args[1]), root, java.util.Set.of());
-            out.println(args[1] + ": OK");
-            for (FenceDaemonConfig.ListenerConfig l : c.listeners()) {
-                out.println("  listener " + l.kind() + " port " + l.port() + " auth " + l.policy().name().toLowerCase()
-                        + " (legacy hash>=" + l.hash().configName() + ", challenge " + l.auth().configName()
-                        + ") key " + l.keyFile());
-            }
-            out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
-            out.println("  groups " + c.groups().size());
-            return ExitCode.OK;
+            // a fence_virt.conf is the gateway's: the product's palisade command checks it
+            err.println(args[1] + ": not a supervisor configuration (no 'supervisor' block); for a fence_virt.conf "
+                    + "run 'palisade check-config' of the product");
+            return ExitCode.USAGE;
         });
     }
 }

@@ -78,6 +78,10 @@ public final class FenceVirtDevice implements FenceDevice {
         return domain;
     }
 
+    /**
+     * ON, OFF, or an exception; an unknown domain (the hardened scheme's UNKNOWN_DOMAIN) is "target not found",
+     * never OFF (docs/hardened-auth.md).
+     */
     @Override
     public Power status() throws IOException {
         int code = request(RequestCode.STATUS);
@@ -88,6 +92,16 @@ public final class FenceVirtDevice implements FenceDevice {
             return Power.OFF;
         }
         throw refused("status", code);
+    }
+
+    /**
+     * True for the hardened scheme only: there the gateway answers UNKNOWN_DOMAIN for a domain no hypervisor
+     * knows, so OFF means off. The legacy protocol cannot tell: the stock fence_virtd answers OFF to a status of
+     * a domain it does not know (and so does our gateway on the legacy wire, byte for byte).
+     */
+    @Override
+    public boolean offIsReliable() {
+        return client.isHardened();
     }
 
     @Override
@@ -133,6 +147,11 @@ public final class FenceVirtDevice implements FenceDevice {
 
     private IOException refused(String action, int code) {
         ResponseCode rc = ResponseCode.fromCode(code);
+        if (rc == ResponseCode.UNKNOWN_DOMAIN) {
+            return new IOException("target not found: no hypervisor behind the gateway knows domain '" + domain
+                    + "' (answer to " + action + "); a typo, or a renamed or re-created VM: fix domain in the"
+                    + " fencing block (palisade doctor lists what the gateway knows)");
+        }
         return new IOException("gateway answered " + (rc != null ? rc : "code " + code) + " to " + action + " "
                 + domain + (rc == ResponseCode.PERM ? " (this node is not allowed to fence it: check groups)" : ""));
     }

@@ -2,6 +2,7 @@ package dev.palisade.supervisor.fencing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.palisade.fence.FenceDaemon;
@@ -9,6 +10,7 @@ import dev.palisade.fence.config.ConfigParser;
 import dev.palisade.fence.config.FenceDaemonConfig;
 import dev.palisade.fence.testing.Fixtures;
 import dev.palisade.supervisor.config.FencingConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -19,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fence that touched nothing never counts: a fence_virt device whose domain the gateway does not know (a
- * typo, a renamed or re-created VM) fails, legacy and hardened alike, although the gateway answers OFF to a
- * status of an unknown domain (as the stock fence_virtd does).
+ * typo, a renamed or re-created VM) fails, legacy and hardened alike. On the legacy wire the gateway answers OFF
+ * to a status of an unknown domain (as the stock fence_virtd does), so a legacy device's OFF is not proof; on the
+ * hardened wire it answers UNKNOWN_DOMAIN, which the device reports as "target not found".
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FenceTargetTest {
@@ -75,6 +78,25 @@ class FenceTargetTest {
             assertFalse(o.fenced(), (legacyAuth ? "legacy: " : "hardened: ") + o.steps());
             assertTrue(o.steps().toString().contains("appliance-x"), o.steps().toString());
         }
+    }
+
+    @Test
+    void hardenedStatusOfAnUnknownDomainIsTargetNotFoundNeverOff() throws Exception {
+        FenceDevice hardenedDevice = plan("appliance-x", false).levels().get(0).devices().get(0);
+        IOException e = assertThrows(IOException.class, hardenedDevice::status);
+        assertTrue(e.getMessage().startsWith("target not found") && e.getMessage().contains("appliance-x"),
+                e.getMessage());
+        IOException off = assertThrows(IOException.class, hardenedDevice::off);
+        assertTrue(off.getMessage().startsWith("target not found"), off.getMessage());
+        assertTrue(hardenedDevice.offIsReliable(), "hardened: OFF means off");
+    }
+
+    @Test
+    void legacyStatusOfAnUnknownDomainReadsOffSoOffIsNotReliable() throws Exception {
+        FenceDevice legacyDevice = plan("appliance-x", true).levels().get(0).devices().get(0);
+        // the stock wire, byte for byte as fence_virtd: OFF for a domain no hypervisor knows
+        assertEquals(FenceDevice.Power.OFF, legacyDevice.status());
+        assertFalse(legacyDevice.offIsReliable(), "legacy: OFF may mean 'no such domain'");
     }
 
     @Test

@@ -1,0 +1,123 @@
+package dev.palisade.image;
+
+import dev.palisade.fence.ExitCode;
+import dev.palisade.fence.FenceDaemonMain;
+import dev.palisade.fence.FenceKeygen;
+import dev.palisade.fence.agent.FencePalisade;
+import dev.palisade.fence.config.ConfigBlock;
+import dev.palisade.fence.config.ConfigException;
+import dev.palisade.fence.config.ConfigParser;
+import dev.palisade.fence.config.FenceDaemonConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * {@code bin/palisade SUBCOMMAND ...}: the one entry point of every Palisade program, where the products are
+ * assembled. The fence gateway's commands are dispatched here (the gateway server, the key generator, the
+ * fence agent, and the check of a fence_virt.conf); everything else is the supervisor's command table
+ * ({@link dev.palisade.supervisor.cli.Palisade}), which never sees the gateway server.
+ */
+public final class Palisade {
+    private Palisade() {
+    }
+
+    static final String USAGE = """
+            usage: palisade COMMAND [OPTIONS]
+            commands:
+              fence-daemon [-F] [-f FILE] [-d N] [-p PIDFILE]   run the fence_virtd-compatible fencing gateway
+              fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
+              fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
+              check-config -f FILE                            validate a supervisor config or a fence_virt.conf
+              dump-config -f FILE                             print a supervisor config with every default filled in
+              doctor -f FILE [--host NAME]                    check this machine against a supervisor config
+              membership -f FILE [-d N]                       run only the heartbeat membership and log events
+              import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
+              ipmi -H HOST -U USER -P PASS [-C 3|17] chassis power status|on|off|cycle|reset|soft
+                                                              IPMI v2.0 power control, ipmitool's output and exit codes
+              fence -f FILE [-o off|reboot|status] [--no-delay] NODE
+                                                              run NODE's fencing levels once, verify power off
+              vrrp -f FILE                                    run only the VRRP instances and log every state change
+              supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
+                                                              resources, VRRP, control socket
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
+                                                              switchover, maintenance on|off
+              drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
+                                                              peer; exit 7 fenced, 5 not (drbd.conf handlers)
+              version                                         print the version
+              help                                            this text
+            exit codes: 0 ok, 100 usage or configuration error, 111 system error
+            """;
+
+    /** The supervisor's commands, run by its own command table. */
+    private static final Set<String> SUPERVISOR_COMMANDS = Set.of("dump-config", "doctor", "membership",
+            "import-heartbeat", "ipmi", "fence", "vrrp", "supervisor", "ctl", "drbd-fence-peer", "version", "--version",
+            "-V");
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return ExitCode.USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "fence-daemon", "fence_virtd" -> FenceDaemonMain.run(rest, out, err);
+            case "fence-keygen" -> FenceKeygen.run(rest, out, err);
+            case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
+            case "check-config" -> checkConfig(args, rest, out, err);
+            case "help", "-h", "--help" -> {
+                out.print(USAGE);
+                yield ExitCode.OK;
+            }
+            default -> {
+                if (SUPERVISOR_COMMANDS.contains(args[0])) {
+                    yield dev.palisade.supervisor.cli.Palisade.run(args, out, err);
+                }
+                err.println("palisade: unknown command '" + args[0] + "'");
+                err.print(USAGE);
+                yield ExitCode.USAGE;
+            }
+        };
+    }
+
+    /** A fence_virt.conf is checked here; a supervisor configuration by the supervisor's own check. */
+    private static int checkConfig(String[] args, String[] rest, PrintStream out, PrintStream err) {
+        if (rest.length != 2 || !rest[0].equals("-f")) {
+            err.println("usage: palisade check-config -f FILE");
+            return ExitCode.USAGE;
+        }
+        Path file = Path.of(rest[1]);
+        try {
+            ConfigBlock root = ConfigParser.parse(file);
+            if (root.block("supervisor").isPresent()) {
+                return dev.palisade.supervisor.cli.Palisade.run(args, out, err);
+            }
+            FenceDaemonConfig c = FenceDaemonConfig.from(file, root, Set.of());
+            out.println(rest[1] + ": OK");
+            for (FenceDaemonConfig.ListenerConfig l : c.listeners()) {
+                out.println("  listener " + l.kind() + " port " + l.port() + " auth " + l.policy().name().toLowerCase()
+                        + " (legacy hash>=" + l.hash().configName() + ", challenge " + l.auth().configName()
+                        + ") key " + l.keyFile());
+            }
+            out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
+            out.println("  groups " + c.groups().size());
+            return ExitCode.OK;
+        } catch (NoSuchFileException e) {
+            err.println(rest[1] + ": no such file");
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            err.println(rest[1] + ": " + e.getMessage());
+            return ExitCode.SYSTEM;
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return ExitCode.USAGE;
+        }
+    }
+}
