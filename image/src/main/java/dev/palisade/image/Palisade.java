@@ -43,8 +43,11 @@ public final class Palisade {
               vrrp -f FILE                                    run only the VRRP instances and log every state change
               supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
                                                               resources, VRRP, control socket
-              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
-                                                              switchover, maintenance on|off
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status [--json], links,
+                                                              resources, events [--follow], fence-history, standby,
+                                                              unstandby, switchover, maintenance on|off (status exits
+                                                              0 ok, 1 degraded, 2 critical, 3 unknown)
+              console [-f FILE] [-s SOCKET]                   the serial console shell for the admin account
               drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
                                                               peer; exit 7 fenced, 5 not (drbd.conf handlers)
               version                                         print the version
@@ -54,8 +57,8 @@ public final class Palisade {
 
     /** The supervisor's commands, run by its own command table. */
     private static final Set<String> SUPERVISOR_COMMANDS = Set.of("dump-config", "doctor", "membership",
-            "import-heartbeat", "ipmi", "fence", "vrrp", "supervisor", "ctl", "drbd-fence-peer", "version", "--version",
-            "-V");
+            "import-heartbeat", "ipmi", "fence", "vrrp", "supervisor", "ctl", "console", "drbd-fence-peer", "version",
+            "--version", "-V");
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
