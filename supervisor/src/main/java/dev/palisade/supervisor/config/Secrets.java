@@ -23,9 +23,16 @@ public final class Secrets {
     private Secrets() {
     }
 
-    /** Whether a fencing device key names a secret given inline (ipmi's password; an agent's password, passwd...). */
+    /**
+     * Whether a fencing device key names a secret given inline (ipmi's password; an agent's password, passwd...).
+     * A key that names where the secret is ({@code password_file}, an agent's {@code password_script}) is not one:
+     * that file or script is what {@link #checkFile} guards.
+     */
     static boolean secretKey(String key) {
         String k = key.toLowerCase(Locale.ROOT);
+        if (k.endsWith("_file") || k.endsWith("_script")) {
+            return false;
+        }
         return k.contains("passw") || k.contains("secret") || k.equals("community");
     }
 

@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,15 @@ class SecretsTest {
         String agent = "type = \"agent\"; agent = \"fence_apc\"; ip = \"10.0.0.40\"; passwd = \"apc\";";
         e = assertThrows(ConfigException.class, () -> SupervisorConfig.load(conf(dir, agent, "rw-r-----")));
         assertTrue(e.getMessage().contains("passwd"), e.getMessage());
+    }
+
+    @Test
+    void aPasswordFileOrScriptNamedInAConfigOthersCanReadIsAccepted(@TempDir Path dir) throws Exception {
+        // the secret is in its own file (or printed by a script): only that file must be root's alone
+        String ipmi = "type = \"ipmi\"; host = \"10.0.0.12\"; user = \"fence\"; password_file = \"/etc/palisade/pf2.ipmi\";";
+        assertEquals("pf2", SupervisorConfig.load(conf(dir, ipmi, "rw-r--r--")).fencing().node("pf2").orElseThrow().name());
+        String agent = "type = \"agent\"; agent = \"fence_apc\"; ip = \"10.0.0.40\"; password_script = \"/etc/palisade/apc-pass\";";
+        assertEquals("pf2", SupervisorConfig.load(conf(dir, agent, "rw-r--r--")).fencing().node("pf2").orElseThrow().name());
     }
 
     @Test
