@@ -13,7 +13,7 @@ class ListenAddressTest {
         ListenAddress v4 = ListenAddress.parse("127.0.0.1:9464");
         assertEquals(9464, v4.port());
         assertEquals("127.0.0.1:9464", v4.toString());
-        assertEquals("[::1]:9464", ListenAddress.parse("[::1]:9464").toString());
+        assertEquals("[0:0:0:0:0:0:0:1]:9464", ListenAddress.parse("[::1]:9464").toString()); // Java's full form
         assertEquals("[fe80:0:0:0:0:0:0:1]:1", ListenAddress.parse("[FE80::1]:1").toString());
         assertEquals(65535, ListenAddress.parse("0.0.0.0:65535").port());
     }
