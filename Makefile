@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -q
 # Debian packages the build, the tests and the demo need (installed idempotently by `make deps`).
-PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db corosync corosync-qnetd corosync-qdevice galera-4 galera-arbitrator-4 rsync pacemaker pacemaker-cli-utils
+PACKAGES := openjdk-17-jdk-headless maven fence-virt fence-virtd libvirt0 socat iproute2 procps openipmi ipmitool fence-agents keepalived e2fsprogs mount mariadb-server mariadb-client resource-agents heartbeat faketime kmod lintian binutils unzip systemd man-db corosync corosync-qnetd corosync-qdevice galera-4 galera-arbitrator-4 rsync pacemaker pacemaker-cli-utils prometheus chromium
 
 .PHONY: all build deps test run bench image classlist soak mutants acceptance acceptance-full clean
 

@@ -42,11 +42,16 @@ public final class Palisade {
                                                               run NODE's fencing levels once, verify power off
               vrrp -f FILE                                    run only the VRRP instances and log every state change
               supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
-                                                              resources, VRRP, control socket
-              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
-                                                              switchover, maintenance on|off
+                                                              resources, VRRP, control socket (a file with a
+                                                              cluster block: a Corosync + Galera cluster node)
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status [--json], links,
+                                                              resources, events [--follow], fence-history, standby,
+                                                              unstandby, switchover, maintenance on|off (status exits
+                                                              0 ok, 1 degraded, 2 critical, 3 unknown); a cluster
+                                                              node: status, force-bootstrap NODE
+              console [-f FILE] [-s SOCKET]                   the serial console shell for the admin account
               drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
-                                                              peer; exit 7 fenced, 5 not (drbd.conf handlers)
+                                                              peer; exit 7 fenced, 1 not (drbd.conf handlers)
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -54,8 +59,8 @@ public final class Palisade {
 
     /** The supervisor's commands, run by its own command table. */
     private static final Set<String> SUPERVISOR_COMMANDS = Set.of("dump-config", "doctor", "membership",
-            "import-heartbeat", "ipmi", "fence", "vrrp", "supervisor", "ctl", "drbd-fence-peer", "version", "--version",
-            "-V");
+            "import-heartbeat", "ipmi", "fence", "vrrp", "supervisor", "ctl", "console", "drbd-fence-peer", "version",
+            "--version", "-V");
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));

@@ -17,12 +17,36 @@ import java.util.Map;
  * exists -
  * </pre>
  *
- * Only what promotion decisions need is kept: this node's role, whether I/O is suspended (and why: {@code user},
+ * What promotion decisions need: this node's role, whether I/O is suspended (and why: {@code user},
  * {@code no-data}, {@code fencing} while the fence-peer handler runs), each volume's disk state, each
- * connection's state and the peer's disk states.
+ * connection's state and the peer's disk states; and, for status and metrics, each volume's number with its
+ * disk ({@link #volumes}) and each peer volume with the peer's node id, role and disk ({@link #peerVolumes}).
  */
 public record DrbdState(String resource, String role, String suspended, List<String> disks,
-                        List<String> connections, List<String> peerDisks) {
+                        List<String> connections, List<String> peerDisks, List<Volume> volumes,
+                        List<PeerVolume> peerVolumes) {
+
+    /** One local volume: its number and disk state. */
+    public record Volume(int volume, String disk) {
+    }
+
+    /** One volume as a peer has it: the peer's node id, its role, the volume and the peer's disk state. */
+    public record PeerVolume(String peerNodeId, String peerRole, int volume, String peerDisk) {
+    }
+
+    /** Without volume numbers (numbered 0, 1, ... in order) or peer details. */
+    public DrbdState(String resource, String role, String suspended, List<String> disks, List<String> connections,
+                     List<String> peerDisks) {
+        this(resource, role, suspended, disks, connections, peerDisks, numbered(disks), List.of());
+    }
+
+    private static List<Volume> numbered(List<String> disks) {
+        List<Volume> v = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            v.add(new Volume(i, disks.get(i)));
+        }
+        return List.copyOf(v);
+    }
 
     /** A line that is not events2 output, or output for another resource. */
     public static final class ParseException extends Exception {
@@ -61,6 +85,9 @@ public record DrbdState(String resource, String role, String suspended, List<Str
         List<String> disks = new ArrayList<>();
         List<String> connections = new ArrayList<>();
         List<String> peerDisks = new ArrayList<>();
+        List<Volume> volumes = new ArrayList<>();
+        List<PeerVolume> peerVolumes = new ArrayList<>();
+        Map<String, String> peerRoles = new LinkedHashMap<>();
         boolean ended = false;
         int n = 0;
         for (String line : events2.split("\n")) {
@@ -100,9 +127,20 @@ public record DrbdState(String resource, String role, String suspended, List<Str
                     role = require(kv, "role", n);
                     suspended = kv.getOrDefault("suspended", "no");
                 }
-                case "device" -> disks.add(require(kv, "disk", n));
-                case "connection" -> connections.add(require(kv, "connection", n));
-                case "peer-device" -> peerDisks.add(require(kv, "peer-disk", n));
+                case "device" -> {
+                    disks.add(require(kv, "disk", n));
+                    volumes.add(new Volume(volume(kv, disks.size() - 1, n), disks.get(disks.size() - 1)));
+                }
+                case "connection" -> {
+                    connections.add(require(kv, "connection", n));
+                    peerRoles.put(kv.getOrDefault("peer-node-id", ""), kv.getOrDefault("role", "Unknown"));
+                }
+                case "peer-device" -> {
+                    peerDisks.add(require(kv, "peer-disk", n));
+                    String id = kv.getOrDefault("peer-node-id", "");
+                    peerVolumes.add(new PeerVolume(id, peerRoles.getOrDefault(id, "Unknown"),
+                            volume(kv, peerVolumes.size(), n), peerDisks.get(peerDisks.size() - 1)));
+                }
                 case "path" -> { }
                 default -> throw new ParseException("line " + n + ": unknown object '" + f[1] + "'");
             }
@@ -113,7 +151,19 @@ public record DrbdState(String resource, String role, String suspended, List<Str
         if (!ended) {
             throw new ParseException("output ends without 'exists -' (cut short)");
         }
-        return new DrbdState(resource, role, suspended, List.copyOf(disks), List.copyOf(connections), List.copyOf(peerDisks));
+        return new DrbdState(resource, role, suspended, List.copyOf(disks), List.copyOf(connections),
+                List.copyOf(peerDisks), List.copyOf(volumes), List.copyOf(peerVolumes));
+    }
+
+    private static int volume(Map<String, String> kv, int ifAbsent, int line) throws ParseException {
+        String v = kv.get("volume");
+        if (v == null) {
+            return ifAbsent;
+        }
+        if (!v.matches("[0-9]{1,5}")) {
+            throw new ParseException("line " + line + ": volume '" + v + "' is not a volume number");
+        }
+        return Integer.parseInt(v);
     }
 
     private static String require(Map<String, String> kv, String key, int line) throws ParseException {

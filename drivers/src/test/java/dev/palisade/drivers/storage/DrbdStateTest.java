@@ -29,6 +29,9 @@ class DrbdStateTest {
         assertTrue(s.upToDate());
         assertTrue(s.connected());
         assertFalse(s.primary());
+        assertEquals(List.of(new DrbdState.Volume(0, "UpToDate")), s.volumes());
+        assertEquals(List.of(new DrbdState.PeerVolume("1", "Primary", 0, "UpToDate")), s.peerVolumes(),
+                "the peer's node id and role from its connection line, for status and metrics");
         DrbdState lone = DrbdState.parse("r0", """
                 exists resource name:r0 role:Secondary suspended:no
                 exists connection name:r0 peer-node-id:1 conn-name:pf2 connection:Connecting role:Unknown
@@ -53,7 +56,11 @@ class DrbdStateTest {
                 {"exists resource name:r0 role\nexists -\n", "'role' is not key:value"},
                 {"exists gadget name:r0 x:y\nexists -\n", "unknown object 'gadget'"},
                 {"exists resource name:r0 role:Primary\nexists -\nexists -\n", "after 'exists -'"},
-                {"exists resource\nexists -\n", "without fields"}}) {
+                {"exists resource\nexists -\n", "without fields"},
+                {"exists resource name:r0 role:Primary\nexists device name:r0 volume:x1 disk:UpToDate\nexists -\n",
+                        "line 2: volume 'x1' is not a volume number"},
+                {"exists resource name:r0 role:Primary\nexists peer-device name:r0 peer-node-id:1 volume:-1"
+                        + " peer-disk:UpToDate\nexists -\n", "line 2: volume '-1' is not a volume number"}}) {
             DrbdState.ParseException e = assertThrows(DrbdState.ParseException.class,
                     () -> DrbdState.parse("r0", bad[0]), bad[0]);
             assertTrue(e.getMessage().contains(bad[1]), bad[0] + " -> " + e.getMessage());

@@ -40,11 +40,14 @@ public final class Palisade {
               supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
                                                               resources, VRRP, control socket (a file with a
                                                               cluster block: a Corosync + Galera cluster node)
-              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status, standby, unstandby,
-                                                              switchover, maintenance on|off; a cluster node:
-                                                              status, force-bootstrap NODE
+              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status [--json], links,
+                                                              resources, events [--follow], fence-history, standby,
+                                                              unstandby, switchover, maintenance on|off (status exits
+                                                              0 ok, 1 degraded, 2 critical, 3 unknown); a cluster
+                                                              node: status, force-bootstrap NODE
+              console [-f FILE] [-s SOCKET]                   the serial console shell for the admin account
               drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
-                                                              peer; exit 7 fenced, 5 not (drbd.conf handlers)
+                                                              peer; exit 7 fenced, 1 not (drbd.conf handlers)
               version                                         print the version
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
@@ -72,6 +75,7 @@ public final class Palisade {
             case "vrrp" -> VrrpCommand.run(rest, out, err);
             case "supervisor" -> SupervisorCommand.run(rest, out, err);
             case "ctl" -> SupervisorCommand.ctl(rest, out, err);
+            case "console" -> dev.palisade.supervisor.console.ConsoleMain.run(rest, out, err);
             case "drbd-fence-peer" -> SupervisorCommand.drbdFencePeer(rest, out, err);
             case "fence_palisade", "fence-agent" -> FencePalisade.run(rest, System.in, out, err);
             case "version", "--version", "-V" -> {

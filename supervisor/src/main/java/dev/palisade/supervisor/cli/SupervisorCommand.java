@@ -48,7 +48,7 @@ public final class SupervisorCommand {
             // the control socket first: it is also the lock that keeps a second supervisor from touching the group
             ControlSocket control;
             try {
-                control = ControlSocket.open(config.controlSocket(), node::command).onDeath((where, e) -> {
+                control = ControlSocket.open(config.controlSocket(), config.controlGroup(), node::command).onDeath((where, e) -> {
                     Logger.error(e, "supervisor: {} died: exiting (the peer fences this node)", where);
                     Runtime.getRuntime().halt(70);
                 });
@@ -56,10 +56,31 @@ public final class SupervisorCommand {
                 Logger.error("control socket {}: {}", config.controlSocket(), e.getMessage());
                 return ExitCode.SYSTEM;
             }
+            // the status endpoint next, when configured: it answers during the start-up check too (palisade_up 0)
+            dev.palisade.drivers.http.StatusServer http = null;
+            if (config.http() != null) {
+                try {
+                    http = dev.palisade.drivers.http.StatusServer.start(config.http().listen(),
+                            dev.palisade.supervisor.status.StatusEndpoints.pages(node::view, node.counters()),
+                            "status-http", (where, e) -> {
+                                Logger.error(e, "supervisor: {} died: exiting (the peer fences this node)", where);
+                                Runtime.getRuntime().halt(70);
+                            });
+                } catch (IOException e) {
+                    Logger.error("{}: http listen: {} (fix the address, or remove the http block)",
+                            config.http().position(), e.getMessage());
+                    control.close();
+                    return ExitCode.SYSTEM;
+                }
+            }
+            dev.palisade.drivers.http.StatusServer status = http;
             try {
                 node.start();
             } catch (IOException e) {
                 Logger.error("cannot start: {}", e.getMessage());
+                if (status != null) {
+                    status.close();
+                }
                 control.close();
                 return ExitCode.SYSTEM;
             }
@@ -67,6 +88,9 @@ public final class SupervisorCommand {
                 notifier.stopping("stopping (resources first when this node runs them)");
                 Logger.info("supervisor: stopping (resources first when this node runs them)");
                 node.shutdown(config.deadtime().toMillis() * 20 + 60_000);
+                if (status != null) {
+                    status.close();
+                }
                 control.close();
                 stopped.countDown();
             }, "supervisor-shutdown"));
@@ -148,6 +172,13 @@ public final class SupervisorCommand {
         if (command.isEmpty() || command.equals("-h") || command.equals("--help")) {
             (command.isEmpty() ? err : out).println(CTL_USAGE);
             return command.isEmpty() ? ExitCode.USAGE : ExitCode.OK;
+        }
+        String[] words = command.split("\\s+");
+        if (words[0].equals("status")) {
+            return CtlStatus.status(socket, command, out, err);
+        }
+        if (words[0].equals("events") && java.util.Arrays.asList(words).contains("--follow")) {
+            return CtlStatus.follow(socket, command, out, err);
         }
         String answer;
         try {

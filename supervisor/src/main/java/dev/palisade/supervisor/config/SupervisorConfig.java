@@ -41,7 +41,14 @@ public record SupervisorConfig(
         List<UdpLink> udpLinks,
         List<ResourceGroup> groups,
         FencingConfig fencing,
-        VrrpConfig vrrp) {
+        VrrpConfig vrrp,
+        Http http,
+        String controlGroup,
+        Duration consoleIdleTimeout) {
+
+    /** {@code http { listen = "ADDRESS:PORT"; }}: where /metrics, /status and the status page are served (off by default). */
+    public record Http(dev.palisade.drivers.http.ListenAddress listen, ConfigPosition position) {
+    }
 
     public static final int DEFAULT_UDP_PORT = 694;
     public static final String DEFAULT_CONTROL_SOCKET = "/run/palisade/control.sock";
@@ -82,10 +89,11 @@ public record SupervisorConfig(
         }
     }
 
-    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp");
+    private static final Set<String> TOP = Set.of("supervisor", "auth", "links", "resources", "fencing", "vrrp", "http",
+            "console");
     private static final Set<String> SUPERVISOR_KEYS = Set.of("node", "peer", "keepalive", "warntime", "deadtime",
-            "initdead", "auto_failback", "control_socket", "state_dir", "monitor_interval", "migration_threshold",
-            "failure_timeout", "hardware_watchdog", "hardware_watchdog_timeout");
+            "initdead", "auto_failback", "control_socket", "control_group", "state_dir", "monitor_interval",
+            "migration_threshold", "failure_timeout", "hardware_watchdog", "hardware_watchdog_timeout");
     private static final Set<String> SERIAL_KEYS = Set.of("device", "baud");
     private static final Set<String> UDP_KEYS = Set.of("interface", "peer", "group", "broadcast", "port", "bind");
 
@@ -230,10 +238,39 @@ public record SupervisorConfig(
             }
         }
         Secrets.checkInline(file, root);
+        String controlGroup = sup.string("control_group", null);
+        if (controlGroup != null && !controlGroup.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            throw new ConfigException(sup.positionOf("control_group"), "control_group '" + controlGroup
+                    + "' is not a group name", "name a system group, e.g. control_group = \"palisade-admin\";");
+        }
+        Http http = null;
+        Optional<Section> h = top.child("http");
+        if (h.isPresent()) {
+            h.get().allow(Set.of("listen"), Set.of());
+            String listen = requireKey(h.get(), "listen", "say where to serve /metrics and /status: listen ="
+                    + " \"127.0.0.1:9464\"; (or remove the http block: it is off by default)");
+            try {
+                http = new Http(dev.palisade.drivers.http.ListenAddress.parse(listen), h.get().positionOf("listen"));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(h.get().positionOf("listen"), "listen: " + e.getMessage(),
+                        "write listen = \"127.0.0.1:9464\"; (an address of this host and a port)");
+            }
+        }
+        Duration idle = Duration.ofMinutes(15);
+        Optional<Section> console = top.child("console");
+        if (console.isPresent()) {
+            console.get().allow(Set.of("idle_timeout"), Set.of());
+            idle = duration(console.get(), "idle_timeout", idle);
+            if (idle.compareTo(Duration.ofSeconds(1)) < 0 || idle.compareTo(Duration.ofHours(24)) > 0) {
+                throw new ConfigException(console.get().positionOf("idle_timeout"), "idle_timeout "
+                        + Durations.format(idle) + " is not between 1s and 24h",
+                        "how long an idle console session lasts before it returns to login, e.g. \"15m\"");
+            }
+        }
         return new SupervisorConfig(file, node, peer, keepalive, warntime, deadtime, initdead, autoFailback, control,
                 stateDir, watchdog == null ? null : Path.of(watchdog), watchdogTimeout, monitorInterval,
                 migrationThreshold, failureTimeout, key,
-                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp);
+                List.copyOf(serial), List.copyOf(udp), List.copyOf(groups), fencing, vrrp, http, controlGroup, idle);
     }
 
     private static UdpLink udp(Section s) throws ConfigException {
@@ -293,6 +330,9 @@ public record SupervisorConfig(
         sb.append("\tinitdead = \"").append(Durations.format(initdead)).append("\";\n");
         sb.append("\tauto_failback = \"").append(autoFailback ? "on" : "off").append("\";\n");
         sb.append("\tcontrol_socket = \"").append(controlSocket).append("\";\n");
+        if (controlGroup != null) {
+            sb.append("\tcontrol_group = \"").append(controlGroup).append("\";\n");
+        }
         sb.append("\tstate_dir = \"").append(stateDir).append("\";\n");
         if (hardwareWatchdog != null) {
             sb.append("\thardware_watchdog = \"").append(hardwareWatchdog).append("\";\n");
@@ -333,6 +373,10 @@ public record SupervisorConfig(
         }
         sb.append(fencing.dump());
         sb.append(vrrp.dump());
+        if (http != null) {
+            sb.append("http {\n\tlisten = \"").append(http.listen()).append("\";\n}\n");
+        }
+        sb.append("console {\n\tidle_timeout = \"").append(Durations.format(consoleIdleTimeout)).append("\";\n}\n");
         return sb.toString();
     }
 }

@@ -145,10 +145,30 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         }
     }
 
+    /**
+     * Why bytes are not an authentic heartbeat, by kind (counted by reason for metrics: a run of MAC failures is a
+     * wrong key or an attack, NOISE a bad serial line).
+     */
+    public enum Defect {
+        TRUNCATED, MAGIC, VERSION, TYPE, NAME, LENGTH, MAC, FLAGS, NOISE;
+
+        /** The label value metrics use. */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Why bytes are not an authentic heartbeat. */
     public static final class FrameException extends Exception {
-        public FrameException(String message) {
+        private final Defect defect;
+
+        public FrameException(Defect defect, String message) {
             super(message);
+            this.defect = defect;
+        }
+
+        public Defect defect() {
+            return defect;
         }
     }
 
@@ -161,34 +181,34 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
     /** Decodes and authenticates one whole frame (a datagram). */
     public static HeartbeatFrame decode(byte[] b, Key key) throws FrameException {
         if (b.length < 8) {
-            throw new FrameException("frame is " + b.length + " bytes, shorter than its header");
+            throw new FrameException(Defect.TRUNCATED, "frame is " + b.length + " bytes, shorter than its header");
         }
         if (!Arrays.equals(b, 0, 4, MAGIC, 0, 4)) {
-            throw new FrameException("no PLHB magic");
+            throw new FrameException(Defect.MAGIC, "no PLHB magic");
         }
         if ((b[4] & 0xff) != VERSION) {
-            throw new FrameException("version " + (b[4] & 0xff) + " (this node speaks " + VERSION + ")");
+            throw new FrameException(Defect.VERSION, "version " + (b[4] & 0xff) + " (this node speaks " + VERSION + ")");
         }
         if ((b[5] & 0xff) != TYPE_HEARTBEAT) {
-            throw new FrameException("unknown frame type " + (b[5] & 0xff));
+            throw new FrameException(Defect.TYPE, "unknown frame type " + (b[5] & 0xff));
         }
         int n = b[7] & 0xff;
         if (n < 1 || n > MAX_NAME) {
-            throw new FrameException("sender name length " + n);
+            throw new FrameException(Defect.NAME, "sender name length " + n);
         }
         int len = 8 + n + BODY;
         if (b.length != len + MAC_SIZE) {
-            throw new FrameException("frame is " + b.length + " bytes, its header says " + (len + MAC_SIZE));
+            throw new FrameException(Defect.LENGTH, "frame is " + b.length + " bytes, its header says " + (len + MAC_SIZE));
         }
         if (!key.verify(b, len)) {
-            throw new FrameException("HMAC mismatch (wrong cluster key, or corrupted)");
+            throw new FrameException(Defect.MAC, "HMAC mismatch (wrong cluster key, or corrupted)");
         }
         String name;
         try {
             name = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(b, 8, n)).toString();
         } catch (CharacterCodingException e) {
-            throw new FrameException("sender name is not UTF-8");
+            throw new FrameException(Defect.NAME, "sender name is not UTF-8");
         }
         ByteBuffer bb = ByteBuffer.wrap(b, 8 + n, BODY).order(ByteOrder.BIG_ENDIAN);
         long incarnation = bb.getLong();
@@ -199,15 +219,18 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         int desire = bb.get();
         int flags = bb.get() & 0xff;
         if ((flags & ~3) != 0) {
-            throw new FrameException("unknown flags 0x" + Integer.toHexString(flags));
+            throw new FrameException(Defect.FLAGS, "unknown flags 0x" + Integer.toHexString(flags));
         }
         Status status = new Status(b[6] & 0xff, desire, bb.getLong(), bb.getLong(), (flags & 1) != 0,
                 (flags & 2) != 0);
         return new HeartbeatFrame(status, name, incarnation, seqno, wall, keepalive, deadtime);
     }
 
-    /** What a stream reader found: a frame, or the reason the bytes after a magic were not one. */
-    public record Read(HeartbeatFrame frame, String rejected, int skipped) {
+    /** What a stream reader found: a frame, or the reason (and its kind) the bytes after a magic were not one. */
+    public record Read(HeartbeatFrame frame, String rejected, int skipped, Defect defect) {
+        public Read(HeartbeatFrame frame, String rejected, int skipped) {
+            this(frame, rejected, skipped, frame == null ? Defect.NOISE : null);
+        }
     }
 
     /**
@@ -232,7 +255,7 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         }
         int n = head[3] & 0xff;
         if (n < 1 || n > MAX_NAME) {
-            return new Read(null, "sender name length " + n, found.skipped());
+            return new Read(null, "sender name length " + n, found.skipped(), Defect.NAME);
         }
         byte[] rest = in.readNBytes(n + BODY + MAC_SIZE);
         if (rest.length < n + BODY + MAC_SIZE) {
@@ -245,7 +268,7 @@ public record HeartbeatFrame(Status status, String sender, long incarnation, lon
         try {
             return new Read(decode(all, key), null, found.skipped());
         } catch (FrameException e) {
-            return new Read(null, e.getMessage(), found.skipped());
+            return new Read(null, e.getMessage(), found.skipped(), e.defect());
         }
     }
 }

@@ -25,6 +25,8 @@ public final class Membership implements AutoCloseable {
     private final long incarnation;
     private final AtomicLong seqno = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final java.util.EnumMap<HeartbeatFrame.Defect, AtomicLong> rejectedBy = new java.util.EnumMap<>(
+            HeartbeatFrame.Defect.class);
     private final AtomicLong sendFailures = new AtomicLong();
     private final dev.palisade.supervisor.node.FatalHandler fatal;
     private final HeartbeatFrame.Encoder encoder;
@@ -91,6 +93,9 @@ public final class Membership implements AutoCloseable {
         this.incarnation = incarnation;
         this.fatal = fatal;
         this.encoder = new HeartbeatFrame.Encoder(key, config.node());
+        for (HeartbeatFrame.Defect d : HeartbeatFrame.Defect.values()) {
+            rejectedBy.put(d, new AtomicLong());
+        }
         for (SupervisorConfig.SerialLink s : config.serialLinks()) {
             links.add(new SerialHeartbeatLink(s, key));
         }
@@ -109,6 +114,26 @@ public final class Membership implements AutoCloseable {
     /** Frames that failed authentication or decoding. */
     public long rejected() {
         return rejected.get();
+    }
+
+    /**
+     * Frames dropped so far, by reason: each {@link HeartbeatFrame.Defect} (decoding, authentication, serial noise)
+     * and the {@link PeerWatch} verdicts ({@code replayed}, {@code old_incarnation}, {@code foreign}). Every reason
+     * is present, at zero when none was seen. Reads counters only: never waits for a receiver.
+     */
+    public java.util.Map<String, Long> rejectedByReason() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        rejectedBy.forEach((d, n) -> m.put(d.word(), n.get()));
+        PeerWatch.Counters c = watch.counters();
+        m.put("replayed", c.replayed.get());
+        m.put("old_incarnation", c.oldIncarnation.get());
+        m.put("foreign", c.foreign.get());
+        return m;
+    }
+
+    private void reject(HeartbeatFrame.Defect d) {
+        rejected.incrementAndGet();
+        rejectedBy.get(d).incrementAndGet();
     }
 
     /** Each link with its last frame from the peer. */
@@ -150,7 +175,7 @@ public final class Membership implements AutoCloseable {
                 try {
                     accept(link, HeartbeatFrame.decode(bytes, key), from);
                 } catch (HeartbeatFrame.FrameException e) {
-                    rejected.incrementAndGet();
+                    reject(e.defect());
                     Logger.warn("membership {} from {}: frame rejected: {}", link.name(), from, e.getMessage());
                 }
             }
@@ -160,7 +185,7 @@ public final class Membership implements AutoCloseable {
                 if (read.frame() != null) {
                     accept(link, read.frame(), "the line");
                 } else {
-                    rejected.incrementAndGet();
+                    reject(read.defect() == null ? HeartbeatFrame.Defect.NOISE : read.defect());
                     Logger.warn("membership {}: frame rejected: {} ({} bytes of noise skipped)", link.name(),
                             read.rejected(), read.skipped());
                 }

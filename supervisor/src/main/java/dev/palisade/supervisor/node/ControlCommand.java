@@ -5,12 +5,23 @@ import java.util.List;
 
 /**
  * One command an operator (or DRBD's fence-peer handler) sends over the control socket, parsed once from its
- * line: {@code status}, {@code standby}, {@code unstandby}, {@code switchover}, {@code maintenance on|off},
- * {@code cleanup}, {@code fence-peer [RESOURCE]}, {@code promote-consistent [RESOURCE] --yes-i-may-lose-data}.
+ * line: {@code status [--json]}, {@code links}, {@code resources}, {@code events [--last N | --since SEQ]},
+ * {@code fence-history [--last N]}, {@code standby}, {@code unstandby}, {@code switchover},
+ * {@code maintenance on|off}, {@code cleanup}, {@code fence-peer [RESOURCE]},
+ * {@code promote-consistent [RESOURCE] --yes-i-may-lose-data}. The {@code argument} of {@code status} is
+ * {@code json} or null; of {@code events} {@code last:N} or {@code since:SEQ}; of {@code fence-history}
+ * {@code last:N}.
  */
 public record ControlCommand(Kind kind, String argument) {
     public enum Kind {
+        /** The status as text, or as JSON (argument {@code json}): the same document as the HTTP /status. */
         STATUS("status"),
+        LINKS("links"),
+        RESOURCES("resources"),
+        /** The persisted transition history. */
+        EVENTS("events"),
+        /** The persisted fence history. */
+        FENCE_HISTORY("fence-history"),
         STANDBY("standby"),
         UNSTANDBY("unstandby"),
         SWITCHOVER("switchover"),
@@ -37,8 +48,12 @@ public record ControlCommand(Kind kind, String argument) {
     /** The confirmation {@code promote-consistent} needs, spelled out so nobody types it by accident. */
     public static final String LOSE_DATA = "--yes-i-may-lose-data";
 
-    public static final String USAGE = "status | standby | unstandby | switchover | maintenance on | maintenance off"
+    public static final String USAGE = "status [--json] | links | resources | events [--last N | --since SEQ]"
+            + " | fence-history [--last N] | standby | unstandby | switchover | maintenance on | maintenance off"
             + " | cleanup | promote-consistent [RESOURCE] " + LOSE_DATA;
+
+    /** The most history one answer carries. */
+    public static final int MAX_HISTORY = 1000;
 
     /** Parses one line; IllegalArgumentException says what is wrong and what would be right. */
     public static ControlCommand parse(String line) {
@@ -48,12 +63,47 @@ public record ControlCommand(Kind kind, String argument) {
         }
         String first = w.get(0);
         switch (first) {
-            case "status", "standby", "unstandby", "online", "switchover", "takeover", "cleanup" -> {
+            case "status" -> {
+                if (w.size() == 1) {
+                    return new ControlCommand(Kind.STATUS, null);
+                }
+                if (w.size() == 2 && w.get(1).equals("--json")) {
+                    return new ControlCommand(Kind.STATUS, "json");
+                }
+                throw new IllegalArgumentException("status [--json]");
+            }
+            case "links", "resources" -> {
+                if (w.size() != 1) {
+                    throw new IllegalArgumentException("'" + first + "' takes no arguments");
+                }
+                return new ControlCommand(first.equals("links") ? Kind.LINKS : Kind.RESOURCES, null);
+            }
+            case "events" -> {
+                if (w.size() == 1) {
+                    return new ControlCommand(Kind.EVENTS, "last:20");
+                }
+                if (w.size() == 3 && (w.get(1).equals("--last") || w.get(1).equals("--since"))) {
+                    long n = count(w.get(2), w.get(1).equals("--last") ? MAX_HISTORY : Long.MAX_VALUE,
+                            "events " + w.get(1));
+                    return new ControlCommand(Kind.EVENTS, (w.get(1).equals("--last") ? "last:" : "since:") + n);
+                }
+                throw new IllegalArgumentException("events [--last N | --since SEQ]");
+            }
+            case "fence-history" -> {
+                if (w.size() == 1) {
+                    return new ControlCommand(Kind.FENCE_HISTORY, "last:20");
+                }
+                if (w.size() == 3 && w.get(1).equals("--last")) {
+                    return new ControlCommand(Kind.FENCE_HISTORY, "last:" + count(w.get(2), MAX_HISTORY,
+                            "fence-history --last"));
+                }
+                throw new IllegalArgumentException("fence-history [--last N]");
+            }
+            case "standby", "unstandby", "online", "switchover", "takeover", "cleanup" -> {
                 if (w.size() != 1) {
                     throw new IllegalArgumentException("'" + first + "' takes no arguments");
                 }
                 return new ControlCommand(switch (first) {
-                    case "status" -> Kind.STATUS;
                     case "standby" -> Kind.STANDBY;
                     case "unstandby", "online" -> Kind.UNSTANDBY;
                     case "cleanup" -> Kind.CLEANUP;
@@ -91,5 +141,22 @@ public record ControlCommand(Kind kind, String argument) {
             }
             default -> throw new IllegalArgumentException("unknown command '" + first + "'; commands: " + USAGE);
         }
+    }
+
+    private static long count(String word, long max, String what) {
+        if (!word.matches("[0-9]{1,18}") || Long.parseLong(word) > max) {
+            throw new IllegalArgumentException(what + " takes a number from 0 to " + max + ", not '" + word + "'");
+        }
+        return Long.parseLong(word);
+    }
+
+    /** {@code last:N} or {@code since:SEQ} of a history command: the number. */
+    public long number() {
+        return Long.parseLong(argument.substring(argument.indexOf(':') + 1));
+    }
+
+    /** Whether a history command asks for what came after a sequence number ({@code --since}). */
+    public boolean since() {
+        return argument != null && argument.startsWith("since:");
     }
 }

@@ -70,6 +70,14 @@ public final class ControlSocket implements AutoCloseable {
      * the lock held, nobody else can be using it).
      */
     public static ControlSocket open(Path path, Function<String, String> handler) throws IOException {
+        return open(path, null, handler);
+    }
+
+    /**
+     * As {@link #open(Path, Function)}; with {@code group} (the configuration's {@code control_group}) the socket is
+     * mode 0660 and owned by that group, so an operator account in it (the serial console's admin) may use it.
+     */
+    public static ControlSocket open(Path path, String group, Function<String, String> handler) throws IOException {
         Files.createDirectories(path.toAbsolutePath().getParent());
         Path lockPath = path.resolveSibling(path.getFileName() + ".lock");
         java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(lockPath,
@@ -89,7 +97,19 @@ public final class ControlSocket implements AutoCloseable {
             Files.deleteIfExists(path);
             ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             s.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            if (group == null) {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            } else {
+                try {
+                    Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(
+                            path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+                } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                    s.close();
+                    throw new IOException("control_group '" + group + "' is not a group of this system (create it:"
+                            + " groupadd --system " + group + ")");
+                }
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            }
             ControlSocket c = new ControlSocket(path, s, lockFile, lock, handler);
             c.acceptor.start();
             return c;

@@ -48,6 +48,8 @@ public final class NodeLoop {
     private long stateSince;
     private String reason = "starting";
     private boolean started;
+    private Recorder recorder = Recorder.NONE;
+    private FenceCoordinator.Outcome recordedFence;
     private volatile NodeStatus status;
 
     public NodeLoop(NodeSettings settings, Scheduler loop, Lane fenceLane, Lane resourceLane, List<Resource> resources,
@@ -70,6 +72,11 @@ public final class NodeLoop {
 
     NodeSettings settings() {
         return settings;
+    }
+
+    /** Who hears every transition and fence outcome (before {@link #start()}; none by default). */
+    public void recordTo(Recorder r) {
+        this.recorder = r;
     }
 
     Scheduler scheduler() {
@@ -208,6 +215,10 @@ public final class NodeLoop {
         if (o.fenced()) {
             peerVerifiedOff = true;
         }
+        if (o != recordedFence) { // one fence that answered several requests is recorded once
+            recordedFence = o;
+            recorder.fenced(o, loop.wallMillis());
+        }
     }
 
     void transitioned(NodeStatus.Transition t) {
@@ -217,12 +228,16 @@ public final class NodeLoop {
         }
         stateSince = t.atMillis();
         reason = t.reason();
+        recorder.transition(t);
     }
 
     /** An operator's command (any but FENCE_PEER); the answer says what the node really did. */
     public String command(ControlCommand c) {
         return switch (c.kind()) {
             case STATUS -> StatusText.render(status, loop.wallMillis());
+            case LINKS -> StatusText.links(status, loop.wallMillis());
+            case RESOURCES -> StatusText.resources(status);
+            case EVENTS, FENCE_HISTORY -> "error: " + c.kind().words() + " is answered from the history, not the loop";
             case CLEANUP -> {
                 machine.clearFailures();
                 publish();
@@ -237,7 +252,8 @@ public final class NodeLoop {
                     case UNSTANDBY -> Event.CMD_UNSTANDBY;
                     case SWITCHOVER -> Event.CMD_SWITCHOVER;
                     case MAINTENANCE_ON -> Event.CMD_MAINTENANCE_ON;
-                    default -> Event.CMD_MAINTENANCE_OFF;
+                    case MAINTENANCE_OFF -> Event.CMD_MAINTENANCE_OFF;
+                    default -> throw new IllegalStateException("not an operator's command to the machine: " + c);
                 });
                 State to = machine.state();
                 yield (o.acted() ? "ok: " : "refused: ") + c.kind().words() + ": " + o.what() + " (" + from
@@ -360,6 +376,16 @@ public final class NodeLoop {
                 machine.blocked(), new NodeStatus.Peer(settings.peer(), machine.peer().state(), heardNow, ms,
                 peerHeardAt < 0 ? -1 : (now - peerHeardAt) / 1_000_000, link.peerIncarnation(), peerVerifiedOff),
                 link.links(), fencing, List.copyOf(rs), machine.failureCount(now / 1_000_000), settings.failurePolicy(),
-                vips.vips(), List.copyOf(history));
+                vips.vips(), List.copyOf(history), drbd());
+    }
+
+    private List<dev.palisade.drivers.storage.DrbdState> drbd() {
+        List<dev.palisade.drivers.storage.DrbdState> out = new ArrayList<>();
+        for (Resource r : runner.resources()) {
+            if (r instanceof DrbdResource d && d.lastState() != null) {
+                out.add(d.lastState());
+            }
+        }
+        return List.copyOf(out);
     }
 }

@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.node;
 
+import dev.palisade.drivers.storage.DrbdState;
 import dev.palisade.supervisor.failover.FailoverMachine;
 import dev.palisade.supervisor.membership.PeerTracker;
 import dev.palisade.supervisor.resources.Resource;
@@ -8,7 +9,8 @@ import java.util.List;
 /**
  * Everything an operator asks about at 3 a.m., as one immutable snapshot the node loop publishes after every
  * change: every renderer (ctl status, and anything else that shows the node) reads this, never the loop's
- * own state. Times are wall-clock ms for what happened, and ages in ms as of {@code atMillis}.
+ * own state. Times are wall-clock ms for what happened, and ages in ms as of {@code atMillis}. {@code drbd}: each
+ * DRBD resource of the group as last read (by its monitor), none before the first read.
  */
 public record NodeStatus(
         long atMillis,
@@ -25,7 +27,8 @@ public record NodeStatus(
         int failures,
         FailoverMachine.FailurePolicy failurePolicy,
         List<Vip> vips,
-        List<Transition> transitions) {
+        List<Transition> transitions,
+        List<DrbdState> drbd) {
 
     /** The peer as heard: what it said last, whether it is heard now, membership's view, and when. */
     public record Peer(String name, FailoverMachine.State said, boolean heardNow, PeerTracker.PeerState membership,

@@ -70,6 +70,36 @@ public final class StatusText {
             sb.append("  ").append(time(t.atMillis())).append(" ").append(t.from()).append(" -> ").append(t.to())
                     .append(": ").append(t.reason()).append("\n");
         }
+        sb.append(Health.of(s).line()).append("\n");
+        return sb.toString();
+    }
+
+    /** {@code links}: each heartbeat link, its state and the age of its last frame. */
+    public static String links(NodeStatus s, long nowMillis) {
+        long late = Math.max(0, nowMillis - s.atMillis());
+        StringBuilder sb = new StringBuilder();
+        if (s.links().isEmpty()) {
+            sb.append("no heartbeat links yet (membership starts after the start-up check)\n");
+        }
+        for (var l : s.links()) {
+            sb.append(String.format(java.util.Locale.ROOT, "%-16s %-4s %s%n", l.name(), l.up() ? "up" : "DOWN",
+                    l.agoMillis() < 0 ? "never heard" : "last frame " + (l.agoMillis() + late) + " ms ago, seq "
+                            + l.seqno()));
+        }
+        return sb.toString();
+    }
+
+    /** {@code resources}: each resource of the group with what its last monitor or run said. */
+    public static String resources(NodeStatus s) {
+        StringBuilder sb = new StringBuilder();
+        if (s.resources().isEmpty()) {
+            sb.append("no resources in the group\n");
+        }
+        for (NodeStatus.ResourceView r : s.resources()) {
+            sb.append(r.name()).append(": ").append(r.status()).append("\n");
+        }
+        sb.append("monitor failures: ").append(s.failures()).append(" of ").append(s.failurePolicy().threshold())
+                .append(" within ").append(s.failurePolicy().windowMillis() / 1000).append(" s hand the group over\n");
         return sb.toString();
     }
 }

@@ -54,6 +54,11 @@ public final class SupervisorNode implements AutoCloseable {
     private volatile NodeLoop node;
     private volatile boolean closed;
     private volatile boolean stopping;
+    private final dev.palisade.supervisor.status.NodeCounters counters = new dev.palisade.supervisor.status.NodeCounters();
+    private volatile dev.palisade.supervisor.history.History history;
+    private volatile long lastTurnNanos;
+    /** The loop turns at least every 200 ms; this long without a turn means it is stuck. */
+    private static final long LOOP_STUCK_NANOS = 5_000_000_000L;
 
     /** A supervisor whose dying threads halt the process (production), without a service manager. */
     public SupervisorNode(SupervisorConfig config, FenceKey key) {
@@ -86,6 +91,7 @@ public final class SupervisorNode implements AutoCloseable {
      * shutdown (a MariaDB recovery can outlast TimeoutStartSec).
      */
     private void turned() {
+        lastTurnNanos = System.nanoTime();
         notifier.watchdog();
         if (hardwareWatchdog != null) {
             hardwareWatchdog.kick();
@@ -171,8 +177,10 @@ public final class SupervisorNode implements AutoCloseable {
             }
             long incarnation = Incarnation.next(config.stateDir(), System.currentTimeMillis());
             MembershipLink link = new MembershipLink();
+            history = dev.palisade.supervisor.history.History.open(config.stateDir(), incarnation, dying);
             node = new NodeLoop(NodeSettings.of(config), loop, fenceLane, resourceLane, resources, plan, planError,
                     incarnation, link, this::vips);
+            node.recordTo(Recorder.both(history, counters));
             loop.start();
             loop.post(() -> Logger.info("supervisor loop on {}", dev.palisade.drivers.platform.Realtime.thisThread(5)));
             String refused = onLoop(done -> node.startupCheck(done), STARTUP_CHECK_MILLIS,
@@ -278,18 +286,41 @@ public final class SupervisorNode implements AutoCloseable {
     /** One control socket line; the answer says what the node did (or why it refused). */
     public String command(String line) {
         NodeLoop n = node;
-        if (n == null || membership == null) {
-            return "error: the supervisor is still starting (checking for leftovers of the group before joining);"
-                    + " try again in a moment";
-        }
         ControlCommand c;
         try {
             c = ControlCommand.parse(line);
         } catch (IllegalArgumentException e) {
             return "error: " + e.getMessage();
         }
-        if (c.kind() == ControlCommand.Kind.STATUS) {
-            return StatusText.render(n.status(), System.currentTimeMillis());
+        if (c.kind() == ControlCommand.Kind.STATUS && "json".equals(c.argument())) {
+            return dev.palisade.supervisor.status.StatusJson.render(view()); // answers while starting too
+        }
+        if (n == null || membership == null) {
+            return "error: the supervisor is still starting (checking for leftovers of the group before joining);"
+                    + " try again in a moment";
+        }
+        switch (c.kind()) {
+            case STATUS -> {
+                return "json".equals(c.argument()) ? dev.palisade.supervisor.status.StatusJson.render(view())
+                        : StatusText.render(n.status(), System.currentTimeMillis());
+            }
+            case LINKS -> {
+                return StatusText.links(n.status(), System.currentTimeMillis());
+            }
+            case RESOURCES -> {
+                return StatusText.resources(n.status());
+            }
+            case EVENTS -> {
+                var h = history;
+                return c.since() ? dev.palisade.supervisor.history.HistoryText.events(h.eventsSince(c.number()), false)
+                        : dev.palisade.supervisor.history.HistoryText.events(h.lastEvents((int) c.number()), true);
+            }
+            case FENCE_HISTORY -> {
+                return dev.palisade.supervisor.history.HistoryText.fences(history.lastFences((int) c.number()));
+            }
+            default -> {
+                // the rest changes the node: on the loop, below
+            }
         }
         if (c.kind() == ControlCommand.Kind.FENCE_PEER) {
             return fencePeer(c.argument());
@@ -321,6 +352,28 @@ public final class SupervisorNode implements AutoCloseable {
             return "node " + config.node() + ": starting (checking for leftovers of the group before joining)\n";
         }
         return StatusText.render(n.status(), System.currentTimeMillis());
+    }
+
+    /**
+     * What status renderers read ({@code /status}, {@code /metrics}, the page, {@code ctl status --json}): the last
+     * snapshot (null while starting), the persisted history, the heartbeat rejections and whether the loop turns.
+     * Reads published values only: never waits for the loop or a heartbeat thread.
+     */
+    public dev.palisade.supervisor.status.StatusView view() {
+        NodeLoop n = node;
+        Membership m = membership;
+        var h = history;
+        boolean running = n != null && m != null;
+        java.util.Map<String, Long> rejected = m != null ? m.rejectedByReason() : java.util.Map.of();
+        return new dev.palisade.supervisor.status.StatusView(config.node(), System.currentTimeMillis(),
+                running && !closed && System.nanoTime() - lastTurnNanos < LOOP_STUCK_NANOS, running ? n.status() : null,
+                h == null ? List.of() : h.lastEvents(dev.palisade.supervisor.status.StatusView.RECENT),
+                h == null ? List.of() : h.lastFences(dev.palisade.supervisor.status.StatusView.RECENT), rejected);
+    }
+
+    /** The metrics' counters (transitions, fences) since this process started. */
+    public dev.palisade.supervisor.status.NodeCounters counters() {
+        return counters;
     }
 
     /** The last snapshot, or null while starting. */
@@ -386,6 +439,9 @@ public final class SupervisorNode implements AutoCloseable {
         }
         for (VrrpInstance i : vrrp.values()) {
             i.close();
+        }
+        if (history != null) {
+            history.close();
         }
     }
 }

@@ -24,6 +24,7 @@ import org.tinylog.Logger;
  * to fence for one ({@link #fencePeerRefusal}).
  */
 public final class DrbdResource implements Resource {
+    private volatile DrbdState last;
     /** The DRBD tools, replaceable where DRBD's kernel module cannot run. */
     public interface Control {
         DrbdState state(String resource) throws IOException;
@@ -97,7 +98,14 @@ public final class DrbdResource implements Resource {
 
     /** The current state, read from DRBD. */
     public DrbdState state() throws IOException {
-        return drbd.state(resource);
+        DrbdState s = drbd.state(resource);
+        last = s;
+        return s;
+    }
+
+    /** The state read last (by a monitor, a start or a stop), for status and metrics; null before the first. */
+    public DrbdState lastState() {
+        return last;
     }
 
     /**
