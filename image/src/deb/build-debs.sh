@@ -99,9 +99,10 @@ install -m 0644 "$src/palisade/palisade.conf" "$root/etc/palisade/palisade.conf"
 install -m 0644 "$src/palisade/conffiles" "$root/DEBIAN/conffiles"
 gz "$src/man/palisade.8" "$root/usr/share/man/man8/palisade.8.gz"
 gz "$src/man/palisade-ctl.8" "$root/usr/share/man/man8/palisade-ctl.8.gz"
+gz "$src/man/palisade-console.8" "$root/usr/share/man/man8/palisade-console.8.gz"
 gz "$src/man/palisade.conf.5" "$root/usr/share/man/man5/palisade.conf.5.gz"
 install -m 0644 "$src/palisade/palisade.bash-completion" "$root/usr/share/bash-completion/completions/palisade"
-# the serial console: the admin account's shell and the getty on ttyS0 (docs/console.md)
+# the serial console: the admin account's shell and the getty on ttyS0 (docs/operator-surface.md)
 install -m 0755 "$src/palisade/palisade-console" "$root/usr/sbin/palisade-console"
 mkdir -p "$root/lib/systemd/system/serial-getty@ttyS0.service.d"
 install -m 0644 "$src/palisade/serial-getty-ttyS0.conf" "$root/lib/systemd/system/serial-getty@ttyS0.service.d/palisade.conf"

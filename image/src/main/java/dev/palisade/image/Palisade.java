@@ -32,30 +32,7 @@ public final class Palisade {
               fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
               fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
               check-config -f FILE                            validate a supervisor config or a fence_virt.conf
-              dump-config -f FILE                             print a supervisor config with every default filled in
-              doctor -f FILE [--host NAME]                    check this machine against a supervisor config
-              membership -f FILE [-d N]                       run only the heartbeat membership and log events
-              import-heartbeat DIR [--node N] [--key-out F]   turn ha.cf, haresources, authkeys into a config
-              ipmi -H HOST -U USER -P PASS [-C 3|17] chassis power status|on|off|cycle|reset|soft
-                                                              IPMI v2.0 power control, ipmitool's output and exit codes
-              fence -f FILE [-o off|reboot|status] [--no-delay] NODE
-                                                              run NODE's fencing levels once, verify power off
-              vrrp -f FILE                                    run only the VRRP instances and log every state change
-              supervisor -f FILE [-d N]                       run the supervisor: membership, failover, fencing,
-                                                              resources, VRRP, control socket (a file with a
-                                                              cluster block: a Corosync + Galera cluster node)
-              ctl [-s SOCKET | -f FILE] COMMAND               ask a running supervisor: status [--json], links,
-                                                              resources, events [--follow], fence-history, standby,
-                                                              unstandby, switchover, maintenance on|off (status exits
-                                                              0 ok, 1 degraded, 2 critical, 3 unknown); a cluster
-                                                              node: status, force-bootstrap NODE
-              console [-f FILE] [-s SOCKET]                   the serial console shell for the admin account
-              drbd-fence-peer [-s SOCKET | -f FILE]           DRBD's fence-peer handler: the supervisor fences the
-                                                              peer; exit 7 fenced, 1 not (drbd.conf handlers)
-              version                                         print the version
-              help                                            this text
-            exit codes: 0 ok, 100 usage or configuration error, 111 system error
-            """;
+            """ + dev.palisade.supervisor.cli.Palisade.COMMANDS_USAGE;
 
     /** The supervisor's commands, run by its own command table. */
     private static final Set<String> SUPERVISOR_COMMANDS = Set.of("dump-config", "doctor", "membership",

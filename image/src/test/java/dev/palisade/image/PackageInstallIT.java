@@ -72,7 +72,8 @@ class PackageInstallIT {
         assertMode("/lib/systemd/system/palisade-fence-gateway.service", "rw-r--r--");
         assertMode("/etc/palisade/palisade.conf", "rw-r--r--");
         assertMode("/etc/palisade/cluster.key", "rw-------");
-        for (String page : List.of("man8/palisade.8.gz", "man8/palisade-ctl.8.gz", "man5/palisade.conf.5.gz",
+        for (String page : List.of("man8/palisade.8.gz", "man8/palisade-ctl.8.gz", "man8/palisade-console.8.gz",
+                "man5/palisade.conf.5.gz",
                 "man8/palisade-fence-gateway.8.gz")) {
             assertMode("/usr/share/man/" + page, "rw-r--r--");
         }

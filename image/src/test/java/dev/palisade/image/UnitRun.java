@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.palisade.drivers.testing.Commands;
 import dev.palisade.drivers.testing.NotifySocketListener;
 import dev.palisade.drivers.testing.TestTime;
 import java.net.ServerSocket;
@@ -80,8 +81,12 @@ final class UnitRun implements AutoCloseable {
                 + "links { udp { peer = \"127.0.0.1\"; port = \"" + freePort() + "\"; bind = \"127.0.0.1\"; } }\n");
         try (UnitRun run = new UnitRun("palisade.service", "/etc/palisade/palisade.conf", conf, dir)) {
             run.ready();
-            String status = Debs.ok(60_000, "/usr/sbin/palisade", "ctl", "-s", sock.toString(), "status");
-            assertTrue(status.startsWith("node pf1: "), status);
+            // a lone member whose peer never answers and that has no fencing is critical: ctl status says so in
+            // the monitoring plugins' exit code (2), with the full status on stdout
+            Commands.Result status = Debs.run(60_000, "/usr/sbin/palisade", "ctl", "-s", sock.toString(), "status");
+            assertEquals(2, status.exit(), status.toString());
+            assertTrue(status.stdout().startsWith("node pf1: ") && status.stdout().contains("health: CRITICAL"),
+                    status.toString());
             run.watchdogKeepalives();
             run.stop();
         }

@@ -22,12 +22,8 @@ public final class Palisade {
     private Palisade() {
     }
 
-    static final String USAGE = """
-            usage: palisade COMMAND [OPTIONS]
-            commands:
-              fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
-              fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
-              check-config -f FILE                            validate a supervisor config
+    /** The supervisor's own commands in the usage text; the image's dispatcher prints them after the gateway's. */
+    public static final String COMMANDS_USAGE = """
               dump-config -f FILE                             print a supervisor config with every default filled in
               doctor -f FILE [--host NAME]                    check this machine against a supervisor config
               membership -f FILE [-d N]                       run only the heartbeat membership and log events
@@ -52,6 +48,14 @@ public final class Palisade {
               help                                            this text
             exit codes: 0 ok, 100 usage or configuration error, 111 system error
             """;
+
+    static final String USAGE = """
+            usage: palisade COMMAND [OPTIONS]
+            commands:
+              fence-keygen [-f KEYFILE] [-c CONFIG] [--force]  write a fence key (and a hardened config)
+              fence_palisade [OPTIONS]                        the fence agent (fence_xvm / fence_virt options)
+              check-config -f FILE                            validate a supervisor config
+            """ + COMMANDS_USAGE;
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));

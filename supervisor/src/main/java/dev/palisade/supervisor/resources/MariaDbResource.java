@@ -262,7 +262,8 @@ public final class MariaDbResource implements Resource {
         }
     }
 
-    private static String mariadbd() throws IOException {
+    /** The server program of Debian's mariadb-server (also run with galera-4 by a cluster node). */
+    public static String mariadbd() throws IOException {
         for (String c : List.of("/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/sbin/mariadbd")) {
             if (Files.isExecutable(Path.of(c))) {
                 return c;
@@ -271,7 +272,8 @@ public final class MariaDbResource implements Resource {
         throw new IOException("no mariadbd found (install mariadb-server)");
     }
 
-    private static String client() {
+    /** The command-line client, used for readiness and status queries over the socket. */
+    public static String client() {
         return Files.isExecutable(Path.of("/usr/bin/mariadb")) ? "/usr/bin/mariadb" : "mysql";
     }
 

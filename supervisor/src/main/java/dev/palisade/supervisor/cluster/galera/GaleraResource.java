@@ -96,7 +96,7 @@ public final class GaleraResource {
     private RecoveredPosition wsrepRecover() throws IOException, GaleraStateException {
         Path log = datadir().resolve("wsrep-recover.log");
         Files.deleteIfExists(log); // mariadbd creates it as its own user: a root-owned file would not be writable
-        List<String> cmd = new ArrayList<>(List.of(mariadbd()));
+        List<String> cmd = new ArrayList<>(List.of(MariaDbResource.mariadbd()));
         MariaDbResource.Settings s = settings.server();
         cmd.add(s.defaultsFile() != null ? "--defaults-file=" + s.defaultsFile() : "--no-defaults");
         cmd.addAll(List.of("--datadir=" + datadir(), "--user=" + s.user(), "--skip-networking",
@@ -244,23 +244,10 @@ public final class GaleraResource {
         if (!Files.exists(settings.server().socket())) {
             return null;
         }
-        ProcessRun.Result r = ProcessRun.run(List.of(client(), "--no-defaults", "--socket=" + settings.server().socket(),
+        ProcessRun.Result r = ProcessRun.run(List.of(MariaDbResource.client(), "--no-defaults", "--socket=" + settings.server().socket(),
                 "--user=root", "--batch", "--skip-column-names", "--connect-timeout=2", "-e",
                 "SHOW GLOBAL STATUS LIKE 'wsrep\\_%'"), null, Duration.ofSeconds(5));
         return r.exit() == 0 ? WsrepStatus.parse(r.output()) : null;
-    }
-
-    private static String mariadbd() throws IOException {
-        for (String c : List.of("/usr/sbin/mariadbd", "/usr/sbin/mysqld", "/usr/local/sbin/mariadbd")) {
-            if (Files.isExecutable(Path.of(c))) {
-                return c;
-            }
-        }
-        throw new IOException("no mariadbd found (install mariadb-server and galera-4)");
-    }
-
-    private static String client() {
-        return Files.isExecutable(Path.of("/usr/bin/mariadb")) ? "/usr/bin/mariadb" : "mysql";
     }
 
     private static void sleep() throws IOException {
