@@ -127,22 +127,9 @@ public final class Cpg implements AutoCloseable {
                 lib.cpg_finalize(handle[0]);
                 throw e;
             }
-            return new DispatchLoop.Session() {
-                @Override
-                public int fd() {
-                    return fd.getValue();
-                }
-
-                @Override
-                public int dispatch() {
-                    return lib.cpg_dispatch(handle[0], CorosyncNative.CS_DISPATCH_ALL);
-                }
-
-                @Override
-                public void finish() {
-                    lib.cpg_finalize(handle[0]);
-                }
-            };
+            return DispatchLoop.Session.of(fd::getValue,
+                    () -> lib.cpg_dispatch(handle[0], CorosyncNative.CS_DISPATCH_ALL),
+                    () -> lib.cpg_finalize(handle[0]));
         }, listener::closed, failed);
         return new Cpg(loop, handle[0], local[0], local[1], name, model);
     }

@@ -36,6 +36,27 @@ final class DispatchLoop {
         int dispatch();
 
         void finish();
+
+        /** A handle's session: its file descriptor, its dispatch call and its finalize call. */
+        static Session of(java.util.function.IntSupplier fd, java.util.function.IntSupplier dispatch,
+                          Runnable finish) {
+            return new Session() {
+                @Override
+                public int fd() {
+                    return fd.getAsInt();
+                }
+
+                @Override
+                public int dispatch() {
+                    return dispatch.getAsInt();
+                }
+
+                @Override
+                public void finish() {
+                    finish.run();
+                }
+            };
+        }
     }
 
     interface Opener {

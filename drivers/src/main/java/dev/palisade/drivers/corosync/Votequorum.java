@@ -111,22 +111,9 @@ public final class Votequorum implements AutoCloseable {
                 lib.votequorum_finalize(handle[0]);
                 throw e;
             }
-            return new DispatchLoop.Session() {
-                @Override
-                public int fd() {
-                    return fd.getValue();
-                }
-
-                @Override
-                public int dispatch() {
-                    return lib.votequorum_dispatch(handle[0], CorosyncNative.CS_DISPATCH_ALL);
-                }
-
-                @Override
-                public void finish() {
-                    lib.votequorum_finalize(handle[0]);
-                }
-            };
+            return DispatchLoop.Session.of(fd::getValue,
+                    () -> lib.votequorum_dispatch(handle[0], CorosyncNative.CS_DISPATCH_ALL),
+                    () -> lib.votequorum_finalize(handle[0]));
         }, listener::closed, failed);
         return new Votequorum(loop, handle[0], cb);
     }
