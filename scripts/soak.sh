@@ -2,6 +2,8 @@
 # make soak: what is too long for make test.
 #   1. the failover simulation with SCHEDULES schedules (default 1,000,000) in chunks of 100,000, printing the
 #      seed of any failing schedule;
+#   1b. the cluster simulation (three decision machines over a simulated Corosync and Galera) with
+#      CLUSTER_SCHEDULES schedules (default 500,000), likewise;
 #   2. every Jazzer target in fuzz mode until FUZZ_EXECUTIONS (default 10^7) or FUZZ_DURATION (default 10m),
 #      whichever comes first; a crashing input is written into the target's inputs directory, where it stays as
 #      a regression seed (commit it once the bug is fixed);
@@ -12,6 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 MVN=(mvn -B -ntp -q -o)
 SCHEDULES=${SCHEDULES:-1000000}
+CLUSTER_SCHEDULES=${CLUSTER_SCHEDULES:-500000}
 CHUNK=100000
 BASE=${BASE:-$(date +%s)}
 FUZZ_DURATION=${FUZZ_DURATION:-10m}
@@ -29,6 +32,20 @@ for ((done = 0; done < SCHEDULES; done += CHUNK)); do
         grep -ho "simulation: .*" supervisor/target/surefire-reports/*FailoverSimulationTest-output.txt "$out" | tail -1
     else
         echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]* broke a safety rule: .*' "$out" | cut -c1-300)"
+        echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
+        failed=1
+    fi
+done
+
+echo "== cluster simulation: $CLUSTER_SCHEDULES schedules from seed $BASE"
+for ((done = 0; done < CLUSTER_SCHEDULES; done += CHUNK)); do
+    n=$(( CLUSTER_SCHEDULES - done < CHUNK ? CLUSTER_SCHEDULES - done : CHUNK ))
+    out="$log/cluster-simulation-$((BASE + done)).log"
+    if "${MVN[@]}" -pl supervisor test -Dtest=ClusterSimulationTest -Dsurefire.failIfNoSpecifiedTests=false \
+        -Dpalisade.sim.schedules="$n" -Dpalisade.sim.base=$((BASE + done)) >"$out" 2>&1; then
+        echo "cluster simulation: $n schedules from seed $((BASE + done)): no rule broken, every one recovered"
+    else
+        echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]*: .*' "$out" | cut -c1-300)"
         echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
         failed=1
     fi

@@ -28,7 +28,10 @@ import java.util.UUID;
  * </ul>
  * After every event the safety rules are checked: at most one powered node holds the VIP; the VIP is taken only
  * in a quorate component; a bootstrap happens only with no PC anywhere, and from a node holding every commit of
- * the nodes not given up by an operator. {@link #run} returns the first rule broken, or null.
+ * the nodes not given up by an operator. {@link #run} returns the first rule broken, or null. When the faults end,
+ * every node is powered on and the partitions heal; a node fenced after that (a holder lost just before the end) is
+ * powered on by its operator 5 s after its fence, since a fence leaves a node off. A minute later every node must be
+ * in one Primary Component with one VIP holder.
  */
 final class ClusterSimulation {
     private static final int N = 3;
@@ -44,6 +47,8 @@ final class ClusterSimulation {
     int bootstraps;
     int vipMoves;
     int fences;
+    /** The faults have ended: from then on a node fenced off is powered back on by its operator. */
+    private boolean faultsOver;
     int joins;
     String violation;
     private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
@@ -249,8 +254,16 @@ final class ClusterSimulation {
             later(10 + rnd.nextInt(40), () -> {
                 boolean fail = rnd.nextInt(10) == 0;
                 if (!fail) {
-                    powerOff(nodes[node.nodeId() - 1], "fenced by n" + id);
+                    Node fencedNode = nodes[node.nodeId() - 1];
+                    powerOff(fencedNode, "fenced by n" + id);
                     fences++;
+                    if (faultsOver) {
+                        // a fence powers off and leaves it off (no reboot action): the operator brings it back
+                        at(now + 5_000, () -> {
+                            trace.add(now + " operator powers n" + fencedNode.id + " back on after its fence");
+                            powerOn(fencedNode);
+                        });
+                    }
                 }
                 machine.fenced(node.nodeId(), !fail, fail ? "BMC timeout" : "verified off");
             });
@@ -498,6 +511,7 @@ final class ClusterSimulation {
         }
         at(millis, () -> {
             trace.add(now + " end of faults: heal, power everything on");
+            faultsOver = true;
             heal();
             for (Node n : nodes) {
                 powerOn(n);
