@@ -5,7 +5,10 @@ import dev.palisade.fence.config.ConfigException;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Durations as operators write them: "100ms", "1.5s", "2m", or a plain number of seconds (Heartbeat's unit). */
+/**
+ * Durations as operators write them: "100ms", "1.5s", "2m" or "2min", "1h" (systemd's spellings), or a plain number
+ * of seconds (Heartbeat's unit).
+ */
 public final class Durations {
     private Durations() {
     }
@@ -14,7 +17,7 @@ public final class Durations {
         Duration d = parse(e.value());
         if (d == null) {
             throw new ConfigException(e.valuePosition(), "'" + e.key() + "' is \"" + e.value() + "\", not a duration",
-                    "write it like \"100ms\", \"2s\", \"1m\" or a number of seconds");
+                    "write it like \"100ms\", \"2s\", \"1min\", \"1h\" or a number of seconds");
         }
         return d;
     }
@@ -30,8 +33,14 @@ public final class Durations {
         } else if (s.endsWith("s")) {
             factorMs = 1000;
             num = s.substring(0, s.length() - 1);
+        } else if (s.endsWith("min")) {
+            factorMs = 60_000;
+            num = s.substring(0, s.length() - 3);
         } else if (s.endsWith("m")) {
             factorMs = 60_000;
+            num = s.substring(0, s.length() - 1);
+        } else if (s.endsWith("h")) {
+            factorMs = 3_600_000;
             num = s.substring(0, s.length() - 1);
         } else {
             factorMs = 1000;

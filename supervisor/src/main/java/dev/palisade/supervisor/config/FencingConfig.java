@@ -23,6 +23,7 @@ import java.util.Set;
  * fencing {
  *   verify_timeout = "20s"; poll_interval = "250ms";
  *   priority_fencing_delay = "1s";   # waited only by a node that does not hold the group
+ *   monitor_interval = "60s";        # every device read (target seen, power status) this often; "0s": never
  *   node {
  *     name = "pf2"; delay = "0s";      # waited by whoever fences pf2, on top (a tie-break when nobody holds)
  *     level { device { type = "ipmi"; host = "10.0.0.12"; user = "fence"; password_file = "/etc/palisade/pf2.ipmi"; } }
@@ -32,11 +33,13 @@ import java.util.Set;
  * </pre>
  */
 public record FencingConfig(Duration verifyTimeout, Duration pollInterval, Duration priorityDelay,
-                            List<NodeFencing> nodes) {
+                            Duration monitorInterval, List<NodeFencing> nodes) {
     /** The race delay of a node that does not hold the group (Pacemaker's priority-fencing-delay). */
     public static final Duration DEFAULT_PRIORITY_DELAY = Duration.ofSeconds(1);
+    /** How often every fence device is read (Pacemaker's stonith monitor interval). */
+    public static final Duration DEFAULT_MONITOR_INTERVAL = Duration.ofSeconds(60);
     public static final FencingConfig NONE = new FencingConfig(Duration.ofSeconds(20), Duration.ofMillis(250),
-            DEFAULT_PRIORITY_DELAY, List.of());
+            DEFAULT_PRIORITY_DELAY, DEFAULT_MONITOR_INTERVAL, List.of());
 
     /** How one node is fenced. */
     public record NodeFencing(String name, Duration delay, List<List<DeviceSpec>> levels, ConfigPosition position) {
@@ -75,8 +78,15 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, Durat
             return NONE;
         }
         Section f = new Section(b.get(), "fencing").allow(Set.of("verify_timeout", "poll_interval",
-                "priority_fencing_delay"), Set.of("node"));
+                "priority_fencing_delay", "monitor_interval"), Set.of("node"));
         Duration priority = SupervisorConfig.duration(f, "priority_fencing_delay", DEFAULT_PRIORITY_DELAY);
+        Duration monitor = SupervisorConfig.duration(f, "monitor_interval", DEFAULT_MONITOR_INTERVAL);
+        if (!monitor.isZero() && monitor.compareTo(Duration.ofSeconds(5)) < 0) {
+            throw new ConfigException(f.positionOf("monitor_interval"), "monitor_interval "
+                    + Durations.format(monitor) + " would keep the fence devices busy (every read is a session with"
+                    + " the BMC or gateway)", "read them every minute or so, e.g. monitor_interval = \"60s\"; (\"0s\""
+                    + " turns the reads off)");
+        }
         Duration verify = SupervisorConfig.duration(f, "verify_timeout", NONE.verifyTimeout());
         Duration poll = SupervisorConfig.duration(f, "poll_interval", NONE.pollInterval());
         if (poll.isZero() || poll.compareTo(verify) > 0) {
@@ -114,7 +124,7 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, Durat
             nodes.add(new NodeFencing(name, SupervisorConfig.duration(n, "delay", Duration.ZERO), List.copyOf(levels),
                     n.block().position()));
         }
-        return new FencingConfig(verify, poll, priority, List.copyOf(nodes));
+        return new FencingConfig(verify, poll, priority, monitor, List.copyOf(nodes));
     }
 
     /** The block with every default filled in; passwords given inline are shown as "(hidden)". */
@@ -126,6 +136,7 @@ public record FencingConfig(Duration verifyTimeout, Duration pollInterval, Durat
         kv(sb, 1, "verify_timeout", Durations.format(verifyTimeout));
         kv(sb, 1, "poll_interval", Durations.format(pollInterval));
         kv(sb, 1, "priority_fencing_delay", Durations.format(priorityDelay));
+        kv(sb, 1, "monitor_interval", Durations.format(monitorInterval));
         for (NodeFencing n : nodes) {
             sb.append("\tnode {\n");
             kv(sb, 2, "name", n.name());

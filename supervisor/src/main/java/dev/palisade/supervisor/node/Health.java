@@ -14,7 +14,8 @@ import java.util.List;
  * <li>CRITICAL: this node FAILED; no node ACTIVE (neither this one nor a peer heard saying so) outside maintenance;
  *     both ACTIVE.</li>
  * <li>DEGRADED: a heartbeat link down; the peer not heard; the peer not standing by (FAILED, MAINTENANCE, ...)
- *     while this node is ACTIVE; maintenance mode on either node; no usable fencing plan; the group waiting for
+ *     while this node is ACTIVE; maintenance mode on either node; no usable fencing plan; a fence device that
+ *     failed its last check ({@link FenceDeviceMonitor}); the group waiting for
  *     data; monitor failures counted toward a handover.</li>
  * <li>UNKNOWN: this node is still in INITDEAD (it has not decided anything yet).</li>
  * </ul>
@@ -79,6 +80,11 @@ public record Health(Level level, List<String> reasons) {
         }
         if (s.fencing().error() != null) {
             degraded.add("fencing: " + s.fencing().error());
+        }
+        for (FenceDeviceMonitor.Check c : s.fencing().devices()) {
+            if (!c.ok()) {
+                degraded.add("fence device " + c.device() + " (level " + c.level() + ") failed its check: " + c.error());
+            }
         }
         if (s.blocked() != null) {
             degraded.add("the group cannot start here: " + s.blocked());

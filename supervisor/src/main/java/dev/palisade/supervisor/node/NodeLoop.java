@@ -35,6 +35,7 @@ public final class NodeLoop {
     private final Scheduler loop;
     private final GroupRunner runner;
     private final FenceWorker fenceWorker;
+    private final FenceDeviceMonitor fenceMonitor;
     private final Lane fenceLane;
     private final FenceCoordinator.Plan peerPlan;
     private final String peerPlanError;
@@ -60,6 +61,11 @@ public final class NodeLoop {
         this.peerPlan = peerPlan;
         this.peerPlanError = peerPlan == null ? (peerPlanError != null ? peerPlanError : "no fencing plan") : null;
         this.fenceWorker = peerPlan == null ? null : new FenceWorker(loop, fenceLane, peerPlan);
+        this.fenceMonitor = peerPlan == null ? null : new FenceDeviceMonitor(loop, fenceLane, fenceWorker, peerPlan,
+                settings.fenceMonitorInterval(), () -> {
+                    PeerTracker.PeerState ms = link.peerState();
+                    return ms == PeerTracker.PeerState.ALIVE || ms == PeerTracker.PeerState.WARNED;
+                });
         this.fenceLane = fenceLane;
         this.link = link;
         this.vips = vips;
@@ -118,6 +124,9 @@ public final class NodeLoop {
         publish();
         scheduleMonitor();
         scheduleRefresh();
+        if (fenceMonitor != null) {
+            fenceMonitor.start();
+        }
         Logger.info("supervisor {} (peer {}, incarnation {}): {} resource(s){}, home node {}, auto_failback {},"
                         + " migration threshold {} in {} s", settings.node(), settings.peer(), incarnation, runner.size(),
                 runner.size() == 0 ? "" : " " + runner.resources().stream().map(Resource::name).toList(),
@@ -367,7 +376,9 @@ public final class NodeLoop {
         NodeStatus.Fencing fencing = new NodeStatus.Fencing(peerPlan == null ? null : peerPlan.levels().size()
                 + " level(s), delay " + peerPlan.delay().toMillis() + " ms + " + settings.priorityDelay().toMillis()
                 + " ms when this node does not hold the group", peerPlanError, settings.priorityDelay().toMillis(),
-                last == null ? null : last.summary(), fenceWorker != null && fenceWorker.running());
+                last == null ? null : last.summary(), fenceWorker != null && fenceWorker.running(),
+                fenceMonitor == null ? 0 : fenceMonitor.interval().toMillis(),
+                fenceMonitor == null ? List.of() : fenceMonitor.checks());
         List<NodeStatus.ResourceView> rs = new ArrayList<>();
         for (GroupRunner.Reported r : runner.reported()) {
             rs.add(new NodeStatus.ResourceView(r.name(), r.status()));

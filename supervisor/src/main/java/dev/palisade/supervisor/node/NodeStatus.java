@@ -35,8 +35,12 @@ public record NodeStatus(
                        long heardAgoMillis, long incarnation, boolean verifiedOff) {
     }
 
-    /** How the peer is fenced, and the last outcome. */
-    public record Fencing(String plan, String error, long priorityDelayMillis, String last, boolean running) {
+    /**
+     * How the peer is fenced, the last outcome, and the last read of each device ({@code monitorMillis} apart;
+     * zero: never read).
+     */
+    public record Fencing(String plan, String error, long priorityDelayMillis, String last, boolean running,
+                          long monitorMillis, List<FenceDeviceMonitor.Check> devices) {
     }
 
     /** One resource of the group with what its last monitor or run said. */

@@ -4,6 +4,7 @@ import dev.palisade.drivers.metrics.MetricsText;
 import dev.palisade.drivers.storage.DrbdState;
 import dev.palisade.supervisor.failover.FailoverMachine.State;
 import dev.palisade.supervisor.history.HistoryRecord;
+import dev.palisade.supervisor.node.FenceDeviceMonitor;
 import dev.palisade.supervisor.node.NodeStatus;
 import dev.palisade.supervisor.resources.Resource;
 import java.util.Locale;
@@ -57,6 +58,17 @@ public final class NodeMetrics {
                 "How long fences took, from the request to the verified result (delay included), by result");
         for (HistoryRecord.Result r : HistoryRecord.Result.values()) {
             duration.histogram(c.fenceDurations.get(r).snapshot(), "result", r.word());
+        }
+        MetricsText.Family deviceOk = m.gauge("palisade_fence_device_ok", "1 when the fence device's last check"
+                + " (target seen, power read, and not OFF while the node is heard) passed; one series per device read");
+        MetricsText.Family deviceAge = m.gauge("palisade_fence_device_last_check_seconds", "Seconds since the fence"
+                + " device was last read");
+        if (s != null) {
+            for (FenceDeviceMonitor.Check d : s.fencing().devices()) {
+                String[] labels = {"node", s.peer().name(), "level", Integer.toString(d.level()), "device", d.device()};
+                deviceOk.sample(d.ok() ? 1 : 0, labels);
+                deviceAge.sample(Math.max(0, v.nowMillis() - d.atWallMillis()) / 1000.0, labels);
+            }
         }
         MetricsText.Family vip = m.gauge("palisade_vip_held", "1 when this node holds the VRRP instance's"
                 + " addresses (VRRP master)");

@@ -2,6 +2,7 @@ package dev.palisade.supervisor.status;
 
 import dev.palisade.drivers.storage.DrbdState;
 import dev.palisade.supervisor.history.HistoryRecord;
+import dev.palisade.supervisor.node.FenceDeviceMonitor;
 import dev.palisade.supervisor.node.Health;
 import dev.palisade.supervisor.node.NodeStatus;
 import java.time.Instant;
@@ -54,7 +55,14 @@ public final class StatusJson {
             NodeStatus.Fencing f = s.fencing();
             j.key("fencing").begin().field("plan", f.plan()).field("error", f.error())
                     .field("priority_delay_ms", f.priorityDelayMillis()).field("last", f.last())
-                    .field("running", f.running()).end();
+                    .field("running", f.running()).field("monitor_interval_ms", f.monitorMillis());
+            j.key("devices").array();
+            for (FenceDeviceMonitor.Check c : f.devices()) {
+                j.begin().field("level", c.level()).field("device", c.device()).field("ok", c.ok())
+                        .field("power", c.power()).field("error", c.error()).field("checked_at", time(c.atWallMillis()))
+                        .field("duration_ms", c.millis()).end();
+            }
+            j.endArray().end();
             j.key("resources").array();
             for (NodeStatus.ResourceView r : s.resources()) {
                 j.begin().field("name", r.name()).field("status", r.status().name()).end();

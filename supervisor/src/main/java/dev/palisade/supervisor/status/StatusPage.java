@@ -2,6 +2,7 @@ package dev.palisade.supervisor.status;
 
 import dev.palisade.supervisor.history.HistoryRecord;
 import dev.palisade.supervisor.history.HistoryText;
+import dev.palisade.supervisor.node.FenceDeviceMonitor;
 import dev.palisade.supervisor.node.Health;
 import dev.palisade.supervisor.node.NodeStatus;
 import java.util.List;
@@ -81,6 +82,15 @@ public final class StatusPage {
             h.append("</table>\n<p>fencing ").append(esc(s.peer().name())).append(": ")
                     .append(esc(s.fencing().error() != null ? s.fencing().error() : s.fencing().plan()))
                     .append(s.fencing().running() ? " <b>(a fence is running)</b>" : "").append("</p>\n");
+            if (!s.fencing().devices().isEmpty()) {
+                h.append("<ul id=\"fence-devices\">\n");
+                for (FenceDeviceMonitor.Check c : s.fencing().devices()) {
+                    h.append("<li class=\"").append(c.ok() ? "ok" : "bad").append("\">level ").append(c.level())
+                            .append(" ").append(esc(c.device())).append(": ").append(c.ok() ? "ok, power "
+                            + esc(c.power()) : "<b>FAILED</b>: " + esc(c.error())).append("</li>\n");
+                }
+                h.append("</ul>\n");
+            }
         }
         h.append("<h2>Last transitions</h2>\n<table id=\"transitions\"><tr><th>time</th><th>from</th><th>to</th>"
                 + "<th>reason</th></tr>\n");

@@ -43,6 +43,7 @@ class FencingConfigTest {
         FencingConfig c = read(FENCING);
         assertEquals(Duration.ofSeconds(15), c.verifyTimeout());
         assertEquals(Duration.ofMillis(250), c.pollInterval());
+        assertEquals(Duration.ofSeconds(60), c.monitorInterval(), "devices are read every minute by default");
         FencingConfig.NodeFencing pf2 = c.node("PF2").orElseThrow();
         assertEquals(Duration.ofSeconds(5), pf2.delay());
         assertEquals(2, pf2.levels().size());
@@ -83,10 +84,22 @@ class FencingConfigTest {
                 + "node { name = \"A\"; level { device { type = \"agent\"; agent = \"x\"; } } } }";
         assertTrue(error(dup).contains("has two fencing blocks (the other at f.conf:1:"), error(dup));
         assertTrue(error("fencing { poll_interval = \"30s\"; }").contains("longer than verify_timeout"));
+        assertTrue(error("fencing {\n  monitor_interval = \"1s\"; }")
+                .matches("(?s)f\\.conf:2:\\d+: monitor_interval 1s would keep the fence devices busy.*\"0s\" turns the reads off.*"),
+                error("fencing {\n  monitor_interval = \"1s\"; }"));
         assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"fence_virt\"; address = \"1.2.3.4\"; key_file = \"k\"; domain = \"d\"; hash = \"sha1\"; } } } }")
                 .contains("'hash' is a legacy setting"));
         assertTrue(error("fencing { node { name = \"a\"; level { device { type = \"ipmi\"; hots = \"h\"; } } } }")
                 .contains("hots"));
+    }
+
+    @Test
+    void deviceReadsCanBeSpacedOrTurnedOff() throws Exception {
+        assertEquals(Duration.ofMinutes(5), read("fencing { monitor_interval = \"5min\"; }").monitorInterval());
+        FencingConfig off = read("fencing { monitor_interval = \"0s\"; node { name = \"a\"; level { device {"
+                + " type = \"agent\"; agent = \"fence_apc\"; } } } }");
+        assertEquals(Duration.ZERO, off.monitorInterval());
+        assertEquals(off.dump(), read(off.dump()).dump());
     }
 
     @Test

@@ -56,6 +56,10 @@ class SupervisorConfigTest {
         assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s"));
         assertEquals(Duration.ofSeconds(2), Durations.parse("2"));
         assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+        assertEquals(Duration.ofMinutes(15), Durations.parse("15min"));
+        assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+        assertEquals(null, Durations.parse("1mn"));
+        assertEquals(null, Durations.parse("h"));
         assertEquals(null, Durations.parse("fast"));
         assertEquals(null, Durations.parse("-1s"));
     }

@@ -56,6 +56,8 @@ final class PairSimulation {
     /** The static delay of fencing node 0 (the home node): who wins when nobody holds the group. */
     static final long HOME_DELAY = 150;
     static final long MONITOR = 500;
+    /** Every fence device is read this often (the production monitor, sharing the fence lane with real fences). */
+    static final long FENCE_MONITOR = 3_000;
     static final long CALM = 15_000;
 
     enum Res { STOPPED, STARTING, STARTED, STOPPING, FAILED }
@@ -307,7 +309,7 @@ final class PairSimulation {
                     Duration.ofMillis(2000), Duration.ofMillis(100));
             NodeSettings settings = new NodeSettings("n" + id, "n" + (1 - id), "n0", false,
                     FailoverMachine.FailurePolicy.DEFAULT, Duration.ofMillis(MONITOR), Duration.ofMillis(PRIORITY_DELAY),
-                    Duration.ofMillis(1000));
+                    Duration.ofMillis(1000), Duration.ofMillis(FENCE_MONITOR));
             node = new NodeLoop(settings, sched, fenceLane, resourceLane, group, plan, null, incarnation, new SimLink(),
                     List::of);
             int l = life;

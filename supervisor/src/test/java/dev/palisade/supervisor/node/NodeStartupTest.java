@@ -55,7 +55,7 @@ class NodeStartupTest {
             loop.start();
             NodeLoop node = new NodeLoop(new NodeSettings("pf1", "pf2", "pf1", false,
                     FailoverMachine.FailurePolicy.DEFAULT, Duration.ofSeconds(2), Duration.ofSeconds(1),
-                    Duration.ofSeconds(2)), loop, fence, resources, List.<Resource>of(drbd), null, "no fencing", 1, SILENT,
+                    Duration.ofSeconds(2), Duration.ofSeconds(60)), loop, fence, resources, List.<Resource>of(drbd), null, "no fencing", 1, SILENT,
                     List::of);
             CompletableFuture<String> done = new CompletableFuture<>();
             loop.post(() -> node.startupCheck(done::complete));
