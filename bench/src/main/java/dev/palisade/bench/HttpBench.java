@@ -29,7 +29,7 @@ public final class HttpBench {
 
     private final Path jar;
     private final Path work;
-    private final String java = System.getProperty("java.home") + "/bin/java";
+    private final String javaBin = System.getProperty("java.home") + "/bin/java";
 
     private HttpBench(Path jar, Path work) {
         this.jar = jar;
@@ -52,7 +52,7 @@ public final class HttpBench {
     }
 
     private List<String> palisade(String... rest) {
-        List<String> c = new ArrayList<>(List.of(java, "-Xms32m", "-Xmx128m", "-XX:+UseSerialGC",
+        List<String> c = new ArrayList<>(List.of(javaBin, "-Xms32m", "-Xmx128m", "-XX:+UseSerialGC",
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
         c.addAll(List.of(rest));
         return c;
