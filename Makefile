@@ -42,6 +42,7 @@ bench: deps build
 	bash bench/vrrp-bench.sh
 	bash bench/pair-bench.sh
 	bash bench/image-bench.sh
+	bash bench/http-bench.sh
 	bash bench/pair-pacemaker-bench.sh
 	bash bench/cluster-bench.sh
 

@@ -202,8 +202,8 @@ public final class ImageBench {
         }
     }
 
-    /** A daemon started with NOTIFY_SOCKET, timed from the start of the process to READY=1. */
-    private static final class Daemon implements AutoCloseable {
+    /** A daemon started with NOTIFY_SOCKET, timed from the start of the process to READY=1 (HttpBench uses it too). */
+    static final class Daemon implements AutoCloseable {
         private final Process process;
         private final NotifySocketListener listener;
         private final long started;
@@ -235,12 +235,21 @@ public final class ImageBench {
         }
 
         double rssMiB() throws Exception {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            return status(process.pid(), "VmRSS:") / 1024.0;
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        /** A number field of /proc/PID/status ({@code VmRSS:} in KiB, {@code Threads:}). */
+        static long status(long pid, String field) throws Exception {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
                 }
             }
-            throw new IllegalStateException("no VmRSS for " + process.pid());
+            throw new IllegalStateException("no " + field + " for " + pid);
         }
 
         private static String read(Path p) {

@@ -90,6 +90,9 @@ public final class Palisade {
             }
             out.println("  backend libvirt " + String.join(" ", c.libvirtUris()));
             out.println("  groups " + c.groups().size());
+            if (c.http() != null) {
+                out.println("  http " + c.http().listen() + " (/metrics, /status)");
+            }
             return ExitCode.OK;
         } catch (NoSuchFileException e) {
             err.println(rest[1] + ": no such file");

@@ -1,5 +1,6 @@
 package dev.palisade.fence;
 
+import dev.palisade.drivers.http.StatusServer;
 import dev.palisade.drivers.libvirt.LibvirtHypervisor;
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
@@ -20,6 +21,8 @@ import dev.palisade.fence.listener.MulticastListener;
 import dev.palisade.fence.listener.SerialListener;
 import dev.palisade.fence.listener.TcpListener;
 import dev.palisade.fence.listener.VsockListener;
+import dev.palisade.fence.metrics.GatewayEndpoints;
+import dev.palisade.fence.metrics.GatewayMetrics;
 import dev.palisade.fence.runner.FenceOperation;
 import dev.palisade.fence.runner.RequestRunner;
 import dev.palisade.fence.transport.Buffers;
@@ -47,7 +50,10 @@ import org.tinylog.Logger;
  *
  * <p>Threads, all made by {@link FenceThreads}: {@link Buffers#LOOPS} event loops (network I/O, never a
  * hypervisor call), up to {@code max_workers} request workers, one housekeeping thread (re-opening
- * listeners, following the VMs' sockets), and the threads of the blocking transports (vsock, serial).
+ * listeners, following the VMs' sockets), the threads of the blocking transports (vsock, serial), and with an
+ * {@code http} block one more event loop ({@code fence-http}) that serves {@code /metrics} and {@code /status}
+ * from {@link GatewayMetrics} (it reads counters and volatile fields only: a scrape never waits for another
+ * thread of the gateway, nor they for it).
  */
 public final class FenceDaemon implements AutoCloseable {
     private final FenceDaemonConfig config;
@@ -60,7 +66,10 @@ public final class FenceDaemon implements AutoCloseable {
     private final List<FenceListener> listeners = new ArrayList<>();
     private final List<LibvirtBackend> ownedDirectories = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final GatewayMetrics metrics = new GatewayMetrics();
+    private volatile StatusServer http;
     private volatile String failure;
+    private volatile boolean serving;
     private volatile boolean closed;
 
     private FenceDaemon(FenceDaemonConfig config, FenceBackend backend) throws KeyFileException {
@@ -68,7 +77,7 @@ public final class FenceDaemon implements AutoCloseable {
         this.backend = backend;
         this.housekeeping = new ScheduledThreadPoolExecutor(1, FenceThreads.factory("housekeeping"));
         this.housekeeping.setRemoveOnCancelPolicy(true);
-        this.keeper = new ListenerKeeper(housekeeping, this::fail);
+        this.keeper = new ListenerKeeper(housekeeping, this::fail, metrics);
         Map<Path, FenceKey> keys = new HashMap<>();
         List<Credentials> creds = new ArrayList<>();
         for (ListenerConfig lc : config.listeners()) {
@@ -85,7 +94,7 @@ public final class FenceDaemon implements AutoCloseable {
         this.loops = Transport.get().group(Buffers.LOOPS, FenceThreads.factory("loop"));
         this.runner = new RequestRunner(config.requestTimeout(), config.maxWorkers(), FenceThreads.factory("worker"));
         this.operation = new FenceOperation(backend);
-        GatewayRuntime rt = new GatewayRuntime(loops, runner, operation, housekeeping);
+        GatewayRuntime rt = new GatewayRuntime(loops, runner, operation, housekeeping, metrics);
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig lc = config.listeners().get(i);
             AccessMap scope = AccessMap.of(config, lc);
@@ -99,6 +108,9 @@ public final class FenceDaemon implements AutoCloseable {
             } else if (lc instanceof SerialListenerConfig sc) {
                 listeners.add(new SerialListener(sc, c, scope, directoryFor(sc), rt));
             }
+        }
+        for (FenceListener l : listeners) {
+            metrics.listener(l.name()); // in configuration order, down until started
         }
     }
 
@@ -147,6 +159,22 @@ public final class FenceDaemon implements AutoCloseable {
         return List.copyOf(listeners);
     }
 
+    /** The gateway's counters (what /metrics and /status show). */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** The metrics endpoint, or null without an {@code http} block (or before {@link #start}). */
+    public StatusServer http() {
+        return http;
+    }
+
+    /** What a scrape reads besides the counters: plain field reads, no lock of the pool or the listeners. */
+    private GatewayMetrics.Gauges gauges() {
+        Boolean connected = backend instanceof LibvirtBackend lb ? lb.devstatus() == ResponseCode.SUCCESS : null;
+        return new GatewayMetrics.Gauges(serving && !closed, runner.running(), config.maxWorkers(), connected);
+    }
+
     /** Each listener's name and state: "serving", or down and why (also in the log). */
     public Map<String, String> status() {
         return keeper.status();
@@ -157,6 +185,17 @@ public final class FenceDaemon implements AutoCloseable {
      * listeners start either way: while it is down, requests are answered FAIL and devstatus says so.
      */
     public void start(Duration connectWait) throws IOException, InterruptedException {
+        if (config.http() != null) {
+            // first, so that monitoring sees a gateway that waits for libvirt (palisade_gateway_up 0)
+            try {
+                http = StatusServer.start(config.http().listen(), GatewayEndpoints.pages(metrics, this::gauges),
+                        "fence-http", (thread, e) -> fail("thread " + thread + " died: " + e));
+            } catch (IOException e) {
+                close();
+                throw new IOException("http block at " + config.http().position() + ": " + e.getMessage()
+                        + " (use an address of this host and a free port)", e);
+            }
+        }
         if (backend instanceof LibvirtBackend && connectWait.toMillis() > 0) {
             long deadline = System.nanoTime() + connectWait.toNanos();
             while (backend.devstatus() != ResponseCode.SUCCESS && System.nanoTime() < deadline) {
@@ -179,6 +218,7 @@ public final class FenceDaemon implements AutoCloseable {
                         + "libvirt {}, access {}", listeners.size(), Transport.get().name(), Buffers.LOOPS,
                 config.maxWorkers(), String.join(" ", config.libvirtUris()),
                 config.groups().isEmpty() ? "open (no groups)" : config.groups().size() + " group(s)");
+        serving = true;
     }
 
     /** A listener could not be kept serving: the gateway stops, and says why (the process exits 111). */
@@ -208,6 +248,10 @@ public final class FenceDaemon implements AutoCloseable {
             closed = true;
         }
         keeper.close();
+        StatusServer h = http;
+        if (h != null) {
+            h.close();
+        }
         for (FenceListener l : listeners) {
             l.close();
         }

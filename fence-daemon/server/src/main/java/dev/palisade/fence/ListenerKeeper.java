@@ -1,6 +1,7 @@
 package dev.palisade.fence;
 
 import dev.palisade.fence.listener.FenceListener;
+import dev.palisade.fence.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,32 +27,51 @@ final class ListenerKeeper {
 
     private final ScheduledExecutorService housekeeping;
     private final Consumer<String> giveUp;
+    private final GatewayMetrics metrics;
     private final Map<FenceListener, Kept> kept = new LinkedHashMap<>();
     private volatile boolean closing;
 
-    /** One listener's state: serving since when, or down since when and why. */
+    /**
+     * One listener's state: serving since when, or down since when and why. {@code shown} repeats the state
+     * for the metrics endpoint in volatile fields, so that a scrape never takes this keeper's lock.
+     */
     private static final class Kept {
+        final GatewayMetrics.ListenerState shown;
         int failures;
         long upSince;
         String state = "starting";
+
+        Kept(GatewayMetrics.ListenerState shown) {
+            this.shown = shown;
+        }
+
+        void state(String s) {
+            state = s;
+            if (s.equals("serving")) {
+                shown.serving();
+            } else {
+                shown.down(s);
+            }
+        }
     }
 
     /** {@code giveUp} is told which listener could not be kept serving, and why. */
-    ListenerKeeper(ScheduledExecutorService housekeeping, Consumer<String> giveUp) {
+    ListenerKeeper(ScheduledExecutorService housekeeping, Consumer<String> giveUp, GatewayMetrics metrics) {
         this.housekeeping = housekeeping;
         this.giveUp = giveUp;
+        this.metrics = metrics;
     }
 
     /** Starts a listener the first time; a failure here is the daemon's start-up failure. */
     void start(FenceListener l) throws IOException {
-        Kept k = new Kept();
+        Kept k = new Kept(metrics.listener(l.name()));
         synchronized (this) {
             kept.put(l, k);
         }
         l.start(cause -> down(l, cause));
         synchronized (this) {
             k.upSince = System.nanoTime();
-            k.state = "serving";
+            k.state("serving");
         }
         Logger.info("listening: {}", l.describe());
     }
@@ -69,13 +89,13 @@ final class ListenerKeeper {
                 k.failures = 0;
             }
             attempt = ++k.failures;
-            k.state = "down: " + cause.getMessage();
+            k.state("down: " + cause.getMessage());
         }
         if (attempt > ATTEMPTS) {
             String why = l.name() + " went down " + ATTEMPTS + " times in a row and could not be kept serving (last: "
                     + cause.getMessage() + ")";
             synchronized (this) {
-                k.state = "given up: " + cause.getMessage();
+                k.state("given up: " + cause.getMessage());
             }
             giveUp.accept(why);
             return;
@@ -84,7 +104,7 @@ final class ListenerKeeper {
         Logger.error("listener {} is down: {}; re-opening in {} ms (attempt {} of {})", l.name(), cause.getMessage(),
                 wait, attempt, ATTEMPTS);
         synchronized (this) {
-            k.state = "down since attempt " + attempt + ": " + cause.getMessage() + "; re-opening";
+            k.state("down since attempt " + attempt + ": " + cause.getMessage() + "; re-opening");
         }
         housekeeping.schedule(() -> reopen(l, attempt), wait, TimeUnit.MILLISECONDS);
     }
@@ -103,7 +123,7 @@ final class ListenerKeeper {
         synchronized (this) {
             Kept k = kept.get(l);
             k.upSince = System.nanoTime();
-            k.state = "serving";
+            k.state("serving");
         }
         Logger.warn("listener {} re-opened (attempt {} of {})", l.name(), attempt, ATTEMPTS);
     }

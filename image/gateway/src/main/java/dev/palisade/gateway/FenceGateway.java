@@ -72,7 +72,8 @@ public final class FenceGateway {
         try {
             FenceDaemonConfig c = FenceDaemonConfig.load(Path.of(file));
             out.println(file + ": OK (" + c.listeners().size() + " listener(s), backend libvirt "
-                    + String.join(" ", c.libvirtUris()) + ", " + c.groups().size() + " group(s))");
+                    + String.join(" ", c.libvirtUris()) + ", " + c.groups().size() + " group(s)"
+                    + (c.http() == null ? "" : ", http " + c.http().listen()) + ")");
             return ExitCode.OK;
         } catch (NoSuchFileException e) {
             err.println(file + ": no such file");

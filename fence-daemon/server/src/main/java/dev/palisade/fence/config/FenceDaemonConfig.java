@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The fence gateway's configuration, read from a stock fence_virt.conf as-is (docs/fence-daemon.md lists
  * every key). Unlike fence_virtd, every listener section present runs at once, together with the one
- * {@code fence_virtd/listener} names.
+ * {@code fence_virtd/listener} names. {@code http} is null unless the file has an {@code http} block.
  */
 public record FenceDaemonConfig(
         Path file,
@@ -25,7 +25,8 @@ public record FenceDaemonConfig(
         List<Group> groups,
         int debug,
         Duration requestTimeout,
-        int maxWorkers) {
+        int maxWorkers,
+        HttpSection.Http http) {
 
     /** Where fence_virtd looks for its key when a listener names none. */
     public static final String DEFAULT_KEY_FILE = "/etc/cluster/fence_xvm.key";
@@ -127,7 +128,8 @@ public record FenceDaemonConfig(
         }
     }
 
-    private static final Set<String> TOP = Set.of("fence_virtd", "listeners", "backends", "groups");
+    private static final Set<String> TOP = Set.of("fence_virtd", "listeners", "backends", "groups",
+            HttpSection.NAME);
     private static final Set<String> DAEMON_KEYS = Set.of("listener", "backend", "module_path", "debug",
             "foreground", "wait_for_init", "wait_for_backend", "name_mode", "request_timeout", "max_workers");
     private static final Set<String> LISTENERS = Set.of("multicast", "tcp", "serial", "vsock");
@@ -252,7 +254,7 @@ public record FenceDaemonConfig(
             }
         }
         return new FenceDaemonConfig(file, List.copyOf(listeners), List.copyOf(uris), List.copyOf(groups), debug,
-                requestTimeout, maxWorkers);
+                requestTimeout, maxWorkers, HttpSection.read(rootSection));
     }
 
     /** The groups a listener honours: every group, or only those its section names. */

@@ -3,6 +3,7 @@ package dev.palisade.fence.listener;
 import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.config.Addresses;
 import dev.palisade.fence.auth.ServerHandshake;
+import dev.palisade.fence.metrics.Rejection;
 import dev.palisade.fence.runner.Outcome;
 import dev.palisade.fence.runner.RequestRunner;
 import dev.palisade.fence.wire.ExchangeFrameDecoder;
@@ -221,6 +222,8 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
         state = State.ANSWERING;
         arm(ctx, STEP_TIMEOUT);
         ResponseCode code = hs.hardened() ? o.code() : o.code().onStockWire(req.request());
+        // counted before the answer leaves, so a client that has its answer finds it counted
+        rt.metrics().answered(gate.listener(), from, req, o.code(), o.refusal(), started);
         String detail = "";
         if (req.request() == RequestCode.HOSTLIST && code == ResponseCode.SUCCESS) {
             detail = " (" + o.hosts().size() + " domains)";
@@ -285,6 +288,7 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ExchangeFra
                 : "deadline passed after " + (decoder == null ? "some" : String.valueOf(decoder.buffered())) + " of "
                 + want() + " bytes";
         Logger.warn("{} {}: connection dropped: {}", gate.listener(), from, why);
+        rt.metrics().rejected(gate.listener(), Rejection.CLIENT_TIMEOUT);
         state = State.DONE;
         stopTimer();
         ctx.close();

@@ -4,6 +4,7 @@ import dev.palisade.fence.access.AccessMap;
 import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.config.Addresses;
 import dev.palisade.fence.config.FenceDaemonConfig.MulticastListenerConfig;
+import dev.palisade.fence.metrics.Rejection;
 import dev.palisade.fence.transport.Buffers;
 import dev.palisade.fence.transport.Transport;
 import dev.palisade.fence.wire.FenceRequest;
@@ -63,7 +64,7 @@ public final class MulticastListener implements FenceListener {
         this.rt = rt;
         this.name = "multicast " + Addresses.text(config.group()) + ":" + config.port()
                 + (config.iface() == null ? "" : "%" + config.iface());
-        this.gate = new RequestGate(name, credentials);
+        this.gate = new RequestGate(name, credentials, rt.metrics());
     }
 
     public RequestGate gate() {
@@ -165,6 +166,7 @@ public final class MulticastListener implements FenceListener {
                 return;
             }
             if (req.addrLen() == 0) {
+                rt.metrics().rejected(name, Rejection.MALFORMED);
                 Logger.warn("{} {}: request without a call-back address dropped ({})", name, src, req);
                 gate.history().release(req.requestByte(), req.seqno(), req.domain());
                 return;
@@ -204,6 +206,7 @@ public final class MulticastListener implements FenceListener {
             if (!f.isSuccess()) {
                 // never reached the client: let a retransmit be served
                 gate.history().release(req.requestByte(), req.seqno(), req.domain());
+                rt.metrics().rejected(name, Rejection.CALLBACK_FAILED);
                 if (!closing) {
                     Logger.warn("{} {}: call-back to {}:{} failed: {} (datagram from {})", name, source, source,
                             req.port(), f.cause().getMessage(), datagramSource);

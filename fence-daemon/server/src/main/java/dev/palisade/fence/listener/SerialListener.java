@@ -5,6 +5,7 @@ import dev.palisade.fence.auth.Credentials;
 import dev.palisade.fence.backend.BackendException;
 import dev.palisade.fence.backend.DomainDirectory;
 import dev.palisade.fence.config.FenceDaemonConfig.SerialListenerConfig;
+import dev.palisade.fence.metrics.Rejection;
 import dev.palisade.fence.transport.Buffers;
 import dev.palisade.fence.transport.Transport;
 import dev.palisade.fence.wire.FenceRequest;
@@ -72,7 +73,7 @@ public final class SerialListener implements FenceListener {
         this.scope = scope;
         this.directory = directory;
         this.name = config.mode() == SerialListenerConfig.Mode.SERIAL ? "serial" : "vmchannel";
-        this.gate = credentials == null ? null : new RequestGate(name, credentials);
+        this.gate = credentials == null ? null : new RequestGate(name, credentials, rt.metrics());
         this.failures = new FailureLog(name);
     }
 
@@ -191,6 +192,9 @@ public final class SerialListener implements FenceListener {
                 return;
             }
             SerialFrame.Frame f = (SerialFrame.Frame) msg;
+            if (f.malformed() != null) {
+                rt.metrics().rejected(name, Rejection.MALFORMED);
+            }
             if ((f.skipped() > 0 || f.malformed() != null) && failures.failed(uuid)) {
                 Logger.warn("{} {}: {}", name, domain, f.malformed() != null ? "malformed frame dropped: "
                         + f.malformed() : "skipped " + f.skipped() + " bytes of noise before a frame");
@@ -204,6 +208,7 @@ public final class SerialListener implements FenceListener {
 
         private void stock(ChannelHandlerContext ctx, SerialFrame.Request r) {
             if (credentials != null && !credentials.policy().acceptsLegacy()) {
+                rt.metrics().rejected(name, Rejection.AUTH);
                 if (failures.failed(uuid)) {
                     Logger.warn("{} {}: stock (unauthenticated) request refused: this listener requires hardened "
                             + "auth ({} '{}')", name, domain, actionName(r.request()), r.domain());
@@ -211,6 +216,7 @@ public final class SerialListener implements FenceListener {
                 return;
             }
             if (!history.claim(r.request(), r.seqno(), r.domain())) {
+                rt.metrics().rejected(name, Rejection.DUPLICATE);
                 Logger.debug("{} {}: duplicate of a request handled in the last 10 s dropped", name, domain);
                 return;
             }
@@ -219,6 +225,7 @@ public final class SerialListener implements FenceListener {
                     .build();
             if (code == null) {
                 Logger.warn("{} {}: unknown request code {}; answering FAIL", name, domain, r.request());
+                rt.metrics().answered(name, uuid, req, ResponseCode.FAIL, null, System.nanoTime());
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(SerialFrame.response(ResponseCode.FAIL.code())));
                 return;
             }
@@ -229,6 +236,7 @@ public final class SerialListener implements FenceListener {
             rt.runner().submit(() -> where.get() + ": " + code.action() + " of '" + r.domain() + "'",
                     () -> rt.operation().run(where, req, uuid, scope), ctx.executor()).onDone(o -> {
                         ResponseCode rc = o.code().onStockWire(code);
+                        rt.metrics().answered(name, uuid, req, o.code(), o.refusal(), started);
                         if (code == RequestCode.HOSTLIST && rc == ResponseCode.SUCCESS) {
                             ByteBuf list = ctx.alloc().buffer();
                             list.writeBytes(SerialFrame.response(ResponseCode.HOSTLIST.code()));
@@ -249,6 +257,7 @@ public final class SerialListener implements FenceListener {
 
         private void hardened(ChannelHandlerContext ctx, byte[] request) {
             if (gate == null) {
+                rt.metrics().rejected(name, Rejection.AUTH);
                 if (failures.failed(uuid)) {
                     Logger.warn("{} {}: hardened request dropped: no key_file configured for this listener", name,
                             domain);

@@ -47,6 +47,7 @@ final class StreamExchange {
                     () -> rt.operation().run(where, req, from, scope));
         }
         ResponseCode r = hs.hardened() ? o.code() : o.code().onStockWire(code);
+        rt.metrics().answered(gate.listener(), from, req, o.code(), o.refusal(), started);
         String detail = "";
         if (code == RequestCode.HOSTLIST && r == ResponseCode.SUCCESS) {
             detail = " (" + o.hosts().size() + " domains)";

@@ -60,7 +60,7 @@ public final class TcpListener implements FenceListener {
         this.scope = scope;
         this.rt = rt;
         this.name = "tcp " + Addresses.text(config.address()) + ":" + config.port();
-        this.gate = new RequestGate(name, credentials);
+        this.gate = new RequestGate(name, credentials, rt.metrics());
     }
 
     public RequestGate gate() {

@@ -52,7 +52,7 @@ public final class VsockListener implements FenceListener {
         this.directory = directory;
         this.rt = rt;
         this.name = "vsock port " + config.port();
-        this.gate = new RequestGate(name, credentials);
+        this.gate = new RequestGate(name, credentials, rt.metrics());
         this.connections = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 FenceThreads.factory("vsock"));
     }

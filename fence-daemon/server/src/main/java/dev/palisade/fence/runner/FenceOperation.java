@@ -58,7 +58,7 @@ public final class FenceOperation {
             if (!d.allowed()) {
                 denied.incrementAndGet();
                 Logger.warn("{}: permission denied for {} of '{}': {}", where.get(), code.action(), domain, d.rule());
-                return Outcome.of(ResponseCode.PERM);
+                return Outcome.DENIED;
             }
         }
         return Outcome.of(switch (code) {

@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -39,6 +40,7 @@ public final class RequestRunner implements AutoCloseable {
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicInteger running = new AtomicInteger();
 
     public RequestRunner(Duration timeout, int maxWorkers, ThreadFactory threads) {
         this.timeout = timeout;
@@ -48,6 +50,16 @@ public final class RequestRunner implements AutoCloseable {
 
     public Duration timeout() {
         return timeout;
+    }
+
+    /** Hypervisor calls running on a worker now (a plain counter: reading it takes no lock of the pool). */
+    public int running() {
+        return running.get();
+    }
+
+    /** The most calls that run at once ({@code max_workers}). */
+    public int maxWorkers() {
+        return workers.getMaximumPoolSize();
     }
 
     public Stats stats() {
@@ -63,11 +75,11 @@ public final class RequestRunner implements AutoCloseable {
     public Ticket submit(Supplier<String> what, Call call, EventExecutor loop) {
         Ticket t = new Ticket(what, loop);
         try {
-            t.future = workers.submit(() -> t.finished(run(what, call)));
+            t.future = workers.submit(() -> t.finished(run(what, call, running)));
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
             Logger.error("{} refused: all {} workers wait on the hypervisor", what.get(), workers.getMaximumPoolSize());
-            t.finished(Outcome.FAIL);
+            t.finished(Outcome.BUSY);
             return t;
         }
         t.deadline = loop.schedule(t::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -134,7 +146,7 @@ public final class RequestRunner implements AutoCloseable {
                 if (s instanceof Outcome) {
                     return;
                 }
-                if (state.compareAndSet(s, Outcome.FAIL)) {
+                if (state.compareAndSet(s, Outcome.TIMED_OUT)) {
                     timedOut.incrementAndGet();
                     Logger.error("{} failed: the hypervisor did not answer within {} s", what.get(),
                             timeout.toSeconds());
@@ -142,7 +154,7 @@ public final class RequestRunner implements AutoCloseable {
                     if (s != null) {
                         @SuppressWarnings("unchecked")
                         Consumer<Outcome> waiting = (Consumer<Outcome>) s;
-                        waiting.accept(Outcome.FAIL);
+                        waiting.accept(Outcome.TIMED_OUT);
                     }
                     return;
                 }
@@ -167,11 +179,11 @@ public final class RequestRunner implements AutoCloseable {
     public Outcome call(Supplier<String> what, Call call) {
         Future<Outcome> f;
         try {
-            f = workers.submit(() -> run(what, call));
+            f = workers.submit(() -> run(what, call, running));
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
             Logger.error("{} refused: all {} workers wait on the hypervisor", what.get(), workers.getMaximumPoolSize());
-            return Outcome.FAIL;
+            return Outcome.BUSY;
         }
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -179,7 +191,7 @@ public final class RequestRunner implements AutoCloseable {
             f.cancel(true);
             timedOut.incrementAndGet();
             Logger.error("{} failed: the hypervisor did not answer within {} s", what.get(), timeout.toSeconds());
-            return Outcome.FAIL;
+            return Outcome.TIMED_OUT;
         } catch (ExecutionException e) {
             return Outcome.FAIL;
         } catch (InterruptedException e) {
@@ -192,7 +204,8 @@ public final class RequestRunner implements AutoCloseable {
     }
 
     /** The call on its worker: whatever it throws fails this request only, and is logged. */
-    private static Outcome run(Supplier<String> what, Call call) {
+    private static Outcome run(Supplier<String> what, Call call, AtomicInteger running) {
+        running.incrementAndGet();
         try {
             return call.run();
         } catch (InterruptedException e) {
@@ -204,6 +217,8 @@ public final class RequestRunner implements AutoCloseable {
             // JNA reports a crash inside the hypervisor library as an Error: the request fails, the gateway stays
             Logger.error(e, "{} failed inside the hypervisor library", what.get());
             return Outcome.FAIL;
+        } finally {
+            running.decrementAndGet();
         }
     }
 

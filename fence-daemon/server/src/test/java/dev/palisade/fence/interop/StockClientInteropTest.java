@@ -138,6 +138,23 @@ class StockClientInteropTest {
         assertEquals(withoutWrongKeyLine(real), withoutWrongKeyLine(viaAgent));
     }
 
+    /**
+     * The gateway's http block in the file: stock fence_virtd ignores a block it does not know and serves as
+     * before, so one fence_virt.conf still serves both daemons, with the same answers.
+     */
+    @Test
+    void fenceVirtdIgnoresTheHttpBlockAndBothAnswerTheSame() throws Exception {
+        Path conf = conf("tcp", "\t\tkey_file = \"" + key + "\";\n\t\taddress = \"127.0.0.1\";\n\t\tport = \"1229\";\n"
+                + "\t\tfamily = \"ipv4\";\n\t\thash = \"sha256\";");
+        java.nio.file.Files.writeString(conf, "http {\n\tlisten = \"127.0.0.1:9465\";\n}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        List<String> client = List.of(Commands.require("fence_virt"), "-T", "127.0.0.1", "-p", "1229", "-k",
+                key.toString());
+        List<String> real = run(client, false, conf, 1229, false);
+        assertTrue(real.get(0).contains("exit 0") && real.get(0).contains("appliance-a"), real.get(0));
+        assertEquals(String.join("\n", real), String.join("\n", run(client, true, conf, 1229, false)));
+    }
+
     /** The wrong-key line carries each client's own error text; the exit code must still match. */
     private static String withoutWrongKeyLine(List<String> results) {
         List<String> out = new ArrayList<>(results);
