@@ -87,8 +87,8 @@ public final class SupervisorNode implements AutoCloseable {
     /**
      * After every turn of the loop, on the loop: the keepalives that prove it turns (a hung or dead loop stops
      * them, and systemd restarts the service while the peer fences this node), readiness once the node has left
-     * INITDEAD, the status line, and more time for systemd while the group starts or stops during start-up or
-     * shutdown (a MariaDB recovery can outlast TimeoutStartSec).
+     * INITDEAD, the status line, and more time for systemd while the node waits out initdead or the group starts or
+     * stops during start-up or shutdown (a long initdead or a MariaDB recovery can outlast TimeoutStartSec).
      */
     private void turned() {
         lastTurnNanos = System.nanoTime();
@@ -107,7 +107,10 @@ public final class SupervisorNode implements AutoCloseable {
             notifier.ready(line);
         }
         notifier.status(line);
-        boolean busy = s.state() == State.STARTING || s.state() == State.RELEASING || s.state() == State.RECOVERING;
+        // INITDEAD too: READY waits for the first decision, and an initdead imported from ha.cf (60 s, 120 s) would
+        // otherwise outlast TimeoutStartSec and have systemd kill a node that only waits for its peer
+        boolean busy = s.state() == State.INITDEAD || s.state() == State.STARTING || s.state() == State.RELEASING
+                || s.state() == State.RECOVERING;
         long now = System.nanoTime();
         if (busy && (!ready || stopping) && now - extendedAt > 10_000_000_000L) {
             extendedAt = now;

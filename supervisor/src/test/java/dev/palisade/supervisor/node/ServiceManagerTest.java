@@ -44,6 +44,10 @@ class ServiceManagerTest {
                 assertTrue(ready.isPresent(), systemd.messages().toString());
                 assertTrue(ready.get().nanos() - started >= 900_000_000L,
                         "READY only once initdead decided (the peer never answers here)");
+                var extend = systemd.with("EXTEND_TIMEOUT_USEC");
+                assertTrue(!extend.isEmpty() && extend.get(0).nanos() < ready.get().nanos(),
+                        "more time asked while initdead runs (an initdead of minutes must not outlast TimeoutStartSec): "
+                                + systemd.messages());
                 // no fencing is configured: the node stays in FENCING, retrying, and says so
                 assertTrue(ready.get().get("STATUS").matches("(FENCING|STANDBY), peer not heard, 0/1 links"),
                         ready.get().toString());
