@@ -24,7 +24,8 @@ W=$(mktemp -d /tmp/palisade-clusterpm.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cp=$(bench_classpath)
 java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.bench.ClusterBench "$TRIALS" \
-    > "$W/table.md" 2> "$W/err.log" || { tail -40 "$W/err.log" >&2; exit 1; }
+    > "$W/table.md" 2> "$W/err.log" \
+    || { tail -40 "$W/err.log" >&2; echo "Palisade's cluster bench failed: $(grep -m1 Exception "$W/err.log")" > "$W/table.md"; }
 java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.bench.ClusterPacemakerBench \
     "$PM_TRIALS" "$MISSING" > "$W/pm.md" 2> "$W/pm-err.log" \
     || { tail -40 "$W/pm-err.log" >&2; echo "pacemaker anchor failed: $(grep -m1 Exception "$W/pm-err.log")" > "$W/pm.md"; }
@@ -58,7 +59,7 @@ java -Xmx256m -Dtinylog.configuration=tinylog.properties -cp "$cp" dev.palisade.
     ours_out=$(row "$W/table.md" "full outage, all cut at once, all back: power on -> writable")
     pm_cut=$(row "$W/pm.md" "power cut of the VIP holder: power off -> writable")
     pm_out=$(row "$W/pm.md" "full outage, all back: power on -> writable")
-    if [ -n "$pm_cut" ] && [ -n "$pm_out" ]; then
+    if [ -n "$pm_cut" ] && [ -n "$pm_out" ] && [ -n "$ours_cut" ] && [ -n "$ours_out" ]; then
         echo
         echo "Ratios of medians, Palisade / Pacemaker's galera agent: power cut of the VIP holder to writable" \
              "$(awk "BEGIN {printf \"%.3f\", $ours_cut / $pm_cut}")x; full outage, all back, to writable" \

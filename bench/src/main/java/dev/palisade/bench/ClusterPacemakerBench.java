@@ -106,8 +106,10 @@ public final class ClusterPacemakerBench {
                 }
                 await("writable after a full outage", 600, () -> firstAckAfter(lab, on) > 0);
                 m.get(OUTAGE + "power on -> writable through the VIP").add(firstAckAfter(lab, on) - on);
-                m.get(OUTAGE + "bootstrap node Promoted").add(firstLogged(lab, "Result of promote operation for galera"
-                        + " on n\\d: ok", on) - on);
+                long promoted = firstLogged(lab, "Result of promote operation for galera on n\\d: ok", on);
+                if (promoted < Long.MAX_VALUE) {
+                    m.get(OUTAGE + "bootstrap node Promoted").add(promoted - on);
+                }
                 await("every node Promoted after a full outage", 300, () -> allPromoted(lab));
                 awaitRows(lab, 300);
                 lost += ClusterBench.lost(lab);
@@ -127,6 +129,9 @@ public final class ClusterPacemakerBench {
         }
         for (Map.Entry<String, List<Long>> e : m.entrySet()) {
             List<Long> v = new ArrayList<>(e.getValue());
+            if (v.isEmpty()) {
+                continue;
+            }
             v.sort(Long::compare);
             System.out.printf("| %s (%d trials) | %d ms | %d ms | %d ms |%n", e.getKey(), trials, PairBench.median(v),
                     v.get(v.size() - 1), v.get(0));
@@ -150,11 +155,9 @@ public final class ClusterPacemakerBench {
         long waited = System.currentTimeMillis() - on;
         String mon = crmMon(lab).lines().filter(l -> l.matches(".*(Node|Online|OFFLINE|Promoted|Unpromoted|Started"
                 + "|Stopped|vip).*")).map(String::strip).reduce((a, b) -> a + "; " + b).orElse("(no answer)");
-        Path log = lab.dir.resolve("n1/log-pcmk/pacemaker.log");
-        long waits = Files.readString(log).lines().filter(l -> l.contains("galera")
-                && l.contains("Waiting on node <n3>")).count();
-        long fenced = Files.readString(log).lines().filter(l -> l.contains("n3") && l.matches(
-                ".*(Operation 'off'|fencing).*(succeeded|OK|ok).*")).count();
+        int waits = logged(lab, 0, "Waiting on node <n3> to report", on).size();
+        boolean fenced = !logged(lab, 0, "Operation 'off' targeting n3 .*: OK", on).isEmpty()
+                || !logged(lab, 1, "Operation 'off' targeting n3 .*: OK", on).isEmpty();
         long back = System.currentTimeMillis();
         lab.power(2, "on");
         await("writable once n3 is back", 600, () -> firstAckAfter(lab, on) > 0);
@@ -164,7 +167,7 @@ public final class ClusterPacemakerBench {
                 + " (n1's agent logged \"Waiting on node <n3> to report database status\" %d times; n3 fenced by"
                 + " Pacemaker at startup: %s; crm_mon at the end: %s). n3 powered on after %d s: writable %d ms"
                 + " later.").formatted(writable ? "WRITABLE" : "not writable", waited / 1000, waits,
-                fenced > 0 ? "yes" : "not logged", mon, (back - on) / 1000, after);
+                fenced ? "yes" : "not logged", mon, (back - on) / 1000, after);
     }
 
     private static final String DEFAULTS = "  <nvpair id=\"rsc-options-stickiness\" name=\"resource-stickiness\""
@@ -235,21 +238,33 @@ public final class ClusterPacemakerBench {
 
     /** When a line matching {@code regex} was first logged by any node's Pacemaker at or after {@code from}. */
     private static long firstLogged(ClusterLab lab, String regex, long from) throws Exception {
-        String year = String.valueOf(LocalDate.now().getYear());
         long first = Long.MAX_VALUE;
-        for (int i = 1; i <= lab.size(); i++) {
-            Path log = lab.dir.resolve("n" + i + "/log-pcmk/pacemaker.log");
-            for (String l : Files.readAllLines(log)) {
-                if (l.length() > 19 && l.matches(".*" + regex + ".*")) {
-                    long t = LocalDateTime.parse(year + " " + l.substring(0, 19), LOG_TIME)
-                            .atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
-                    if (t >= from) {
-                        first = Math.min(first, t);
-                    }
-                }
+        for (int i = 0; i < lab.size(); i++) {
+            for (long t : logged(lab, i, regex, from)) {
+                first = Math.min(first, t);
             }
         }
         return first;
+    }
+
+    /**
+     * When node {@code i}'s Pacemaker log (its daemons' lines "Dec 06 02:25:36.874 n1 ...", the agents' lines
+     * "Dec 06 02:25:36  galera(...)") has a line matching {@code regex} at or after {@code from} (epoch ms).
+     */
+    private static List<Long> logged(ClusterLab lab, int i, String regex, long from) throws Exception {
+        String year = String.valueOf(LocalDate.now().getYear());
+        List<Long> at = new ArrayList<>();
+        for (String l : Files.readAllLines(lab.dir.resolve("n" + (i + 1) + "/log-pcmk/pacemaker.log"))) {
+            if (l.length() > 19 && l.matches(".*" + regex + ".*")) {
+                String stamp = l.charAt(15) == '.' ? l.substring(0, 19) : l.substring(0, 15) + ".999";
+                long t = LocalDateTime.parse(year + " " + stamp, LOG_TIME).atZone(ZoneId.systemDefault()).toInstant()
+                        .toEpochMilli();
+                if (t >= from) {
+                    at.add(t);
+                }
+            }
+        }
+        return at;
     }
 
     /** Galera Promoted on all three nodes and the VIP up on exactly one. */
