@@ -45,6 +45,7 @@ bench: deps build
 	bash bench/http-bench.sh
 	bash bench/pair-pacemaker-bench.sh
 	bash bench/cluster-bench.sh
+	bash bench/cluster-pacemaker-bench.sh
 
 # Long end-to-end scenarios outside make test's time budget: every scripts/acceptance-*.sh that exists
 # (acceptance-cluster.sh: the Corosync + Galera lab, about 5 min; acceptance-drbd.sh: two appliance VMs under QEMU

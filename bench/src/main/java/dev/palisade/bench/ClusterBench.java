@@ -1,6 +1,7 @@
 package dev.palisade.bench;
 
 import dev.palisade.supervisor.cluster.lab.ClusterLab;
+import dev.palisade.supervisor.pair.PairLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,7 @@ public final class ClusterBench {
                 awaitRows(lab, 300);
                 int next = lab.vipHolder();
                 String log = lab.log(next).substring(marks[next]);
-                long[] gap = largestGapAfter(lab.acknowledged(), asked);
+                long[] gap = PairLab.largestGapAfter(lab.acknowledged(), asked);
                 m.get(cut + "corosync membership without it").add(PairBench.at(log, "group palisade: members") - off);
                 m.get(cut + "fenced (IPMI off, verified)").add(PairBench.at(log, "fenced: power verified off") - off);
                 m.get(cut + "VIP taken by a synced node").add(PairBench.at(log, "taking VIP") - off);
@@ -78,7 +79,7 @@ public final class ClusterBench {
                 long asked2 = System.currentTimeMillis();
                 lab.power(other, "off");
                 awaitRows(lab, 300);
-                long[] gap2 = largestGapAfter(lab.acknowledged(), asked2);
+                long[] gap2 = PairLab.largestGapAfter(lab.acknowledged(), asked2);
                 m.get("power cut of another node: writes stopped (client gap)").add(gap2[1] - gap2[0]);
                 lab.power(other, "on");
                 require(ClusterLab.await(Duration.ofSeconds(180), () -> allSynced(lab)), "n" + (other + 1) + " did not rejoin");
@@ -143,7 +144,7 @@ public final class ClusterBench {
     }
 
     /** Acknowledged rows missing on any running node. */
-    private static long lost(ClusterLab lab) throws Exception {
+    static long lost(ClusterLab lab) throws Exception {
         NavigableMap<Long, Long> acks = lab.acknowledged();
         long worst = 0;
         for (int i = 0; i < lab.size(); i++) {
@@ -155,29 +156,17 @@ public final class ClusterBench {
         return worst;
     }
 
-    private static long firstAckAfter(ClusterLab lab, long t) throws Exception {
+    static long firstAckAfter(ClusterLab lab, long t) throws Exception {
         return lab.acknowledged().values().stream().filter(x -> x >= t).min(Long::compare).orElse(-1L);
     }
 
-    private static long[] largestGapAfter(NavigableMap<Long, Long> acks, long from) {
-        long prev = -1;
-        long[] worst = {0, 0};
-        for (long t : acks.values()) {
-            if (prev > 0 && t >= from && t - prev > worst[1] - worst[0]) {
-                worst = new long[] {prev, t};
-            }
-            prev = t;
-        }
-        return worst;
-    }
-
-    private static void awaitRows(ClusterLab lab, int more) throws Exception {
+    static void awaitRows(ClusterLab lab, int more) throws Exception {
         int base = lab.acknowledged().size();
         require(ClusterLab.await(Duration.ofSeconds(120), () -> lab.acknowledged().size() >= base + more),
                 "the writer stopped at " + base + " rows");
     }
 
-    private static void require(boolean ok, String what) {
+    static void require(boolean ok, String what) {
         if (!ok) {
             throw new IllegalStateException(what);
         }

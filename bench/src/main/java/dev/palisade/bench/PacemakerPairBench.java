@@ -1,5 +1,7 @@
 package dev.palisade.bench;
 
+import static dev.palisade.bench.Pacemaker.await;
+
 import dev.palisade.drivers.testing.Commands;
 import dev.palisade.drivers.testing.CorosyncRing;
 import dev.palisade.drivers.testing.IpmiSim;
@@ -8,7 +10,6 @@ import dev.palisade.supervisor.vrrp.VrrpLan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -65,19 +66,16 @@ public final class PacemakerPairBench {
                                 hostname %1$s
                                 mount -t tmpfs -o mode=755 tmpfs /run
                                 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-                                mkdir -p /run/lock /run/mysqld /run/resource-agents /run/crm
-                                chmod 1777 /run/lock; chmod 1755 /run/resource-agents; chown mysql:mysql /run/mysqld
+                                mkdir -p /run/mysqld; chown mysql:mysql /run/mysqld
                                 mount --bind %2$s/etc-corosync /etc/corosync
                                 mount --bind %2$s/lib-corosync /var/lib/corosync
-                                mount --bind %2$s/lib-pacemaker /var/lib/pacemaker
                                 mount --bind %2$s/log /var/log/corosync
-                                mount --bind %2$s/log-pcmk /var/log/pacemaker
                                 corosync -f &
                                 for i in $(seq 200); do corosync-cmapctl -g totem.cluster_name >/dev/null 2>&1 && break; sleep 0.05; done
-                                PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none pacemakerd &
+                                %3$s
                                 trap '' TERM INT HUP
                                 while :; do wait; sleep 1; done
-                                """.formatted(NAMES[i], d));
+                                """.formatted(NAMES[i], d, Pacemaker.start(d)));
                 lab.bmc[i] = IpmiSim.startOff(lab.obs, "10.98.0." + (4 + i), 623, host);
                 lab.powerHooks(i);
             }
@@ -140,12 +138,10 @@ public final class PacemakerPairBench {
 
     private static Path node(Path dir, int i, Path authkey, int token) throws Exception {
         Path d = dir.resolve(NAMES[i]);
-        for (String sub : List.of("etc-corosync", "lib-corosync", "log", "log-pcmk")) {
+        for (String sub : List.of("etc-corosync", "lib-corosync", "log")) {
             Files.createDirectories(d.resolve(sub));
         }
-        check(Commands.run(30_000, "cp", "-a", "/var/lib/pacemaker", d.resolve("lib-pacemaker").toString()));
-        check(Commands.run(5000, "chown", "hacluster:haclient", d.resolve("log-pcmk").toString()));
-        Files.setPosixFilePermissions(d.resolve("log-pcmk"), PosixFilePermissions.fromString("rwxrwx---"));
+        Pacemaker.stateDirs(d);
         Files.copy(authkey, d.resolve("etc-corosync/authkey"));
         Files.setPosixFilePermissions(d.resolve("etc-corosync/authkey"), PosixFilePermissions.fromString("r--------"));
         // two links (the crossover and the LAN, as the Palisade pair has), two_node quorum
@@ -160,32 +156,9 @@ public final class PacemakerPairBench {
     }
 
     private static void loadConfiguration(PairLab lab, Path dir, Path mnt) throws Exception {
-        inNode(lab, 0, "crm_attribute", "-t", "crm_config", "-n", "stonith-enabled", "-v", "true");
-        inNode(lab, 0, "crm_attribute", "-t", "crm_config", "-n", "stonith-action", "-v", "off");
-        inNode(lab, 0, "crm_attribute", "-t", "crm_config", "-n", "stonith-timeout", "-v", "30s");
-        Path defaults = dir.resolve("cib-defaults.xml");
-        Files.writeString(defaults, """
-                <rsc_defaults><meta_attributes id="rsc-options">
-                  <nvpair id="rsc-options-stickiness" name="resource-stickiness" value="100"/>
-                </meta_attributes></rsc_defaults>
-                """);
-        StringBuilder res = new StringBuilder("<resources>\n");
+        StringBuilder res = new StringBuilder();
         for (int i = 0; i < 2; i++) {
-            String n = NAMES[i];
-            res.append("""
-                      <primitive id="fence_%1$s" class="stonith" type="fence_ipmilan">
-                        <instance_attributes id="fence_%1$s-ia">
-                          <nvpair id="fence_%1$s-ip" name="ip" value="10.98.0.%2$d"/>
-                          <nvpair id="fence_%1$s-port" name="ipport" value="623"/>
-                          <nvpair id="fence_%1$s-user" name="username" value="%3$s"/>
-                          <nvpair id="fence_%1$s-pw" name="password" value="%4$s"/>
-                          <nvpair id="fence_%1$s-lanplus" name="lanplus" value="1"/>
-                          <nvpair id="fence_%1$s-cipher" name="cipher" value="3"/>
-                          <nvpair id="fence_%1$s-hl" name="pcmk_host_list" value="%1$s"/>
-                        </instance_attributes>
-                        <operations><op id="fence_%1$s-mon" name="monitor" interval="60s" timeout="20s"/></operations>
-                      </primitive>
-                    """.formatted(n, 4 + i, IpmiSim.USER, IpmiSim.PASSWORD));
+            res.append(Pacemaker.fenceIpmilan(NAMES[i], "10.98.0." + (4 + i), 623));
         }
         res.append("""
                   <group id="grp">
@@ -235,22 +208,14 @@ public final class PacemakerPairBench {
                       </operations>
                     </primitive>
                   </group>
-                </resources>
                 """.formatted(dir.resolve("data.img"), mnt, dir.resolve("my.cnf"), PairLab.VIP));
-        Path resources = dir.resolve("cib-resources.xml");
-        Files.writeString(resources, res);
-        Path constraints = dir.resolve("cib-constraints.xml");
-        Files.writeString(constraints, """
-                <constraints>
-                  <rsc_location id="l-fence_pm1" rsc="fence_pm1" node="pm1" score="-INFINITY"/>
-                  <rsc_location id="l-fence_pm2" rsc="fence_pm2" node="pm2" score="-INFINITY"/>
-                  <rsc_location id="l-grp-home" rsc="grp" node="pm1" score="50"/>
-                </constraints>
-                """);
-        // --create for a section that does not exist yet, --replace for the two that do
-        check(inNode(lab, 0, "cibadmin", "--create", "--scope", "configuration", "--xml-file", defaults.toString()));
-        check(inNode(lab, 0, "cibadmin", "--replace", "--scope", "resources", "--xml-file", resources.toString()));
-        check(inNode(lab, 0, "cibadmin", "--replace", "--scope", "constraints", "--xml-file", constraints.toString()));
+        Pacemaker.configure(n -> inNode(lab, 0, n), dir,
+                "  <nvpair id=\"rsc-options-stickiness\" name=\"resource-stickiness\" value=\"100\"/>\n",
+                res.toString(), """
+                          <rsc_location id="l-fence_pm1" rsc="fence_pm1" node="pm1" score="-INFINITY"/>
+                          <rsc_location id="l-fence_pm2" rsc="fence_pm2" node="pm2" score="-INFINITY"/>
+                          <rsc_location id="l-grp-home" rsc="grp" node="pm1" score="50"/>
+                        """);
     }
 
     private static boolean groupOn(PairLab lab, int viewer, int node) throws Exception {
@@ -264,8 +229,7 @@ public final class PacemakerPairBench {
     }
 
     private static String crmMon(PairLab lab, int i) throws Exception {
-        Commands.Result r = inNode(lab, i, "crm_mon", "-1");
-        return r.exit() == 0 ? r.stdout() : "";
+        return Pacemaker.crmMon(c -> inNode(lab, i, c));
     }
 
     /** Runs a command in node {@code i}'s network, mount, UTS and PID namespaces (those of its corosync). */
@@ -298,29 +262,8 @@ public final class PacemakerPairBench {
         return acks.keySet().stream().filter(n -> !rows.contains(n)).count();
     }
 
-    interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void await(String what, int seconds, Check c) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (c.holds()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException(what + ": not within " + seconds + " s");
-    }
-
     private static void awaitRows(PairLab lab, int more, int seconds) throws Exception {
         int base = lab.acknowledged().size();
         await("the writer past " + (base + more) + " rows", seconds, () -> lab.acknowledged().size() >= base + more);
-    }
-
-    private static void check(Commands.Result r) {
-        if (r.exit() != 0) {
-            throw new IllegalStateException(r.toString());
-        }
     }
 }

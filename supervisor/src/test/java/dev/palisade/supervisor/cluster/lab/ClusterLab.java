@@ -47,6 +47,8 @@ public final class ClusterLab implements AutoCloseable {
     private final String[] ns;
     public final IpmiSim[] bmc;
     private final Timing timing;
+    /** What each node boots after corosync instead of {@code palisade supervisor}, or null. */
+    private final NodeProgram program;
     private DaemonProcess writer;
     private DaemonProcess qnetd;
     private DaemonProcess garbd;
@@ -71,9 +73,10 @@ public final class ClusterLab implements AutoCloseable {
                 + "evs.join_retrans_period=PT1S", "0.1");
     }
 
-    private ClusterLab(Path dir, Timing timing, int size, boolean arbitrator) {
+    private ClusterLab(Path dir, Timing timing, int size, boolean arbitrator, NodeProgram program) {
         this.dir = dir;
         this.timing = timing;
+        this.program = program;
         this.size = size;
         this.arbitrator = arbitrator;
         this.ns = new String[size];
@@ -90,7 +93,20 @@ public final class ClusterLab implements AutoCloseable {
 
     /** Three nodes: builds the network, the BMCs, the disks and the configurations; every node is off. */
     public static ClusterLab create(Path dir, Timing timing) throws Exception {
-        return create(dir, timing, 3, false);
+        return create(dir, timing, 3, false, null);
+    }
+
+    /** The command node {@code i} (0-based) boots after its corosync is up; {@code nodeDir} holds its disks. */
+    public interface NodeProgram {
+        List<String> command(int i, Path nodeDir);
+    }
+
+    /**
+     * Three nodes that boot {@code program} after corosync instead of the supervisor (another cluster manager on
+     * the same network, BMCs, corosync and MariaDB data directories); the Galera settings are then the program's.
+     */
+    public static ClusterLab create(Path dir, Timing timing, NodeProgram program) throws Exception {
+        return create(dir, timing, 3, false, program);
     }
 
     /**
@@ -98,12 +114,13 @@ public final class ClusterLab implements AutoCloseable {
      * with a quorum device) and, once the cluster is up ({@link #startGarbd()}), garbd.
      */
     public static ClusterLab createWithArbitrator(Path dir, Timing timing) throws Exception {
-        return create(dir, timing, 2, true);
+        return create(dir, timing, 2, true, null);
     }
 
-    private static ClusterLab create(Path dir, Timing timing, int size, boolean arbitrator) throws Exception {
+    private static ClusterLab create(Path dir, Timing timing, int size, boolean arbitrator, NodeProgram program)
+            throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        ClusterLab lab = new ClusterLab(dir, timing, size, arbitrator);
+        ClusterLab lab = new ClusterLab(dir, timing, size, arbitrator, program);
         try {
             lab.lan();
             if (arbitrator) {
@@ -254,7 +271,8 @@ public final class ClusterLab implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns[i], "unshare", "--pid", "--fork",
                 "--kill-child", "--mount-proc", "--mount", "--uts", "--propagation", "private", "--", "/bin/sh",
                 dir.resolve("boot.sh").toString(), d.toString(), confFile.toString()));
-        cmd.addAll(PalisadeProcess.command("supervisor", "-f", confFile.toString()));
+        cmd.addAll(program != null ? program.command(i, d)
+                : PalisadeProcess.command("supervisor", "-f", confFile.toString()));
         bmc[i] = IpmiSim.startOff(obs, OBSERVER, 6241 + i, cmd);
         // a power cut takes the NIC down (the others lose the node at once, nothing answers for its addresses);
         // power on brings it up without the VIP, as a boot does
