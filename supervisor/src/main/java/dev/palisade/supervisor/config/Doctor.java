@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.config;
 
+import dev.palisade.drivers.serial.TtyHolders;
 import dev.palisade.fence.auth.FenceKey;
 import dev.palisade.fence.auth.KeyFileException;
 import java.io.IOException;
@@ -46,12 +47,35 @@ public final class Doctor {
             out.add(new Check(chr, chr ? "serial " + s.device() + " present"
                     : "serial " + s.device() + (exists ? " is not a character device" : " does not exist")
                     + "; check the cable's port name (dmesg | grep tty)"));
+            if (chr) {
+                out.add(gettyCheck(p));
+            }
         }
         for (SupervisorConfig.UdpLink u : c.udpLinks()) {
             out.addAll(udp(u));
         }
         out.addAll(fenceVirtDomains(c.fencing()));
         return out;
+    }
+
+    /**
+     * No getty on the heartbeat's serial port: it would answer the peer's frames with login prompts and read
+     * them as user names (systemd starts one on a port named by console= or enabled by hand).
+     */
+    static Check gettyCheck(Path device) {
+        try {
+            List<TtyHolders.Holder> gettys = TtyHolders.of(device, ProcessHandle.current().pid()).stream()
+                    .filter(TtyHolders.Holder::getty).toList();
+            if (gettys.isEmpty()) {
+                return new Check(true, "no getty on serial " + device);
+            }
+            String unit = "serial-getty@" + device.toRealPath().getFileName() + ".service";
+            return new Check(false, "serial " + device + " is held by " + gettys + ": a login prompt on the"
+                    + " heartbeat cable turns the peer's frames into noise; run: systemctl mask --now " + unit
+                    + " (and remove console=" + device.toRealPath().getFileName() + " from the kernel command line)");
+        } catch (IOException e) {
+            return new Check(false, "serial " + device + ": cannot tell who holds it (" + e.getMessage() + ")");
+        }
     }
 
     /**

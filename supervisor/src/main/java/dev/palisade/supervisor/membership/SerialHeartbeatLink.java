@@ -1,10 +1,12 @@
 package dev.palisade.supervisor.membership;
 
 import dev.palisade.drivers.serial.SerialLine;
+import dev.palisade.drivers.serial.TtyHolders;
 import dev.palisade.supervisor.config.SupervisorConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.tinylog.Logger;
 
 /**
  * A heartbeat link over a null-modem cable (jssc, 8N1 at the configured baud). A reader thread reads
@@ -36,11 +38,27 @@ public final class SerialHeartbeatLink implements HeartbeatLink {
     @Override
     public void start(Receiver receiver, dev.palisade.supervisor.node.FatalHandler fatal) throws IOException {
         open();
+        warnOfGetty();
         Thread t = new Thread(() -> readLoop(receiver), "hb-serial");
         t.setDaemon(true);
         t.setPriority(Thread.MAX_PRIORITY);
         t.setUncaughtExceptionHandler((th, e) -> fatal.die(th.getName(), e));
         t.start();
+    }
+
+    /** A getty on this port eats the peer's frames and answers them with login prompts: say so, loudly, once. */
+    private void warnOfGetty() {
+        try {
+            var gettys = TtyHolders.of(java.nio.file.Path.of(config.device()), ProcessHandle.current().pid()).stream()
+                    .filter(TtyHolders.Holder::getty).toList();
+            if (!gettys.isEmpty()) {
+                Logger.error("heartbeat serial port {} is held by {}: its login prompts turn the peer's frames into"
+                        + " noise; mask it (systemctl mask --now serial-getty@{}.service)", config.device(), gettys,
+                        java.nio.file.Path.of(config.device()).toRealPath().getFileName());
+            }
+        } catch (IOException e) {
+            Logger.debug("heartbeat serial port {}: holders not read ({})", config.device(), e.getMessage());
+        }
     }
 
     private synchronized void open() throws IOException {

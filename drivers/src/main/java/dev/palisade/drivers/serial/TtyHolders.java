@@ -1,0 +1,78 @@
+package dev.palisade.drivers.serial;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which processes hold a serial device open, read from /proc (what {@code fuser} does): a getty left on the
+ * heartbeat's serial port answers the peer's frames with login prompts and reads them as user names, so the link
+ * carries noise and a cable that works looks broken. Local and bounded (one readlink per open descriptor); a
+ * process that exits while it is read is skipped.
+ */
+public final class TtyHolders {
+    /** Programs that own a terminal line for logins. */
+    private static final Set<String> GETTYS = Set.of("agetty", "getty", "mingetty", "mgetty", "uugetty", "fbgetty");
+
+    /** One process with the device open: its PID and its command name ({@code /proc/PID/comm}). */
+    public record Holder(long pid, String command) {
+        /** Whether it is a getty (a login prompt on the line). */
+        public boolean getty() {
+            return GETTYS.contains(command.toLowerCase(Locale.ROOT));
+        }
+
+        @Override
+        public String toString() {
+            return command + " (pid " + pid + ")";
+        }
+    }
+
+    private TtyHolders() {
+    }
+
+    /** Every process but {@code exceptPid} that has {@code device} (or what it links to) open. */
+    public static List<Holder> of(Path device, long exceptPid) throws IOException {
+        Path target = device.toRealPath();
+        List<Holder> out = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path proc : procs) {
+                long pid = Long.parseLong(proc.getFileName().toString());
+                if (pid != exceptPid && holds(proc.resolve("fd"), target)) {
+                    out.add(new Holder(pid, command(proc)));
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean holds(Path fds, Path target) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(fds)) {
+            for (Path fd : ds) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(target)) {
+                        return true;
+                    }
+                } catch (IOException | UnsupportedOperationException e) {
+                    // closed meanwhile: not held by this descriptor
+                }
+            }
+        } catch (IOException e) {
+            // the process exited, or its descriptors are not ours to read
+        }
+        return false;
+    }
+
+    private static String command(Path proc) {
+        try {
+            return Files.readString(proc.resolve("comm")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
