@@ -3,7 +3,8 @@
 # and checks that the default simulation run (10,000 schedules from the default seed) catches it. The code is
 # restored after each mutant, also when the script is interrupted. Exits non-zero when a mutant survives.
 # A mutant with a NAME.tests file beside it is run against those tests (a -Dtest value) instead: the
-# claims outside the pair's simulation (the fence_virt device, the Galera election) have their own.
+# claims outside the pair's simulation (the fence_virt device, the Galera election) have their own. A NAME.module
+# file names the Maven module whose tests run (default supervisor): the gateway's claims are tested in its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MVN=(mvn -B -ntp -q -o)
@@ -21,7 +22,9 @@ for p in ${MUTANTS_DIR:-supervisor/src/test/mutants}/*.patch; do
     current=$p
     tests=FailoverSimulationTest
     [ -f "${p%.patch}.tests" ] && tests=$(cat "${p%.patch}.tests")
-    out=$("${MVN[@]}" -pl supervisor test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false 2>&1)
+    module=supervisor
+    [ -f "${p%.patch}.module" ] && module=$(cat "${p%.patch}.module")
+    out=$("${MVN[@]}" -pl "$module" test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false 2>&1)
     restore
     caught=$(echo "$out" | grep -m1 -o 'schedule seed=[0-9]* broke a safety rule: .*' | cut -c1-220)
     [ -z "$caught" ] && caught=$(echo "$out" | grep -m1 -E '^\[ERROR\]   [A-Za-z]+Test\.[A-Za-z]+' | cut -c1-220)
