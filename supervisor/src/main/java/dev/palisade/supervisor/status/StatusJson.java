@@ -1,5 +1,6 @@
 package dev.palisade.supervisor.status;
 
+import dev.palisade.drivers.http.JsonWriter;
 import dev.palisade.drivers.storage.DrbdState;
 import dev.palisade.supervisor.history.HistoryRecord;
 import dev.palisade.supervisor.node.FenceDeviceMonitor;

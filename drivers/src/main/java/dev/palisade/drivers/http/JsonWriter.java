@@ -1,41 +1,42 @@
-package dev.palisade.supervisor.status;
+package dev.palisade.drivers.http;
 
 /**
  * Writes JSON text (RFC 8259) into a buffer, with commas placed for the caller: strings escaped per §7 (quote,
- * backslash and every control character below U+0020; U+2028 and U+2029 too, so the text is also safe inside a
- * script), numbers as integers, non-finite doubles as null. No I/O.
+ * backslash and every control character below U+0020), and DEL, {@code < > &}, U+2028 and U+2029 as \\u escapes
+ * too, so that text from a client (a domain name, a reason) stays inert inside HTML or a script; numbers as they
+ * are, non-finite doubles and null values as null. The supervisor's and the gateway's {@code /status}. No I/O.
  */
-final class JsonWriter {
+public final class JsonWriter {
     private final StringBuilder out = new StringBuilder(4096);
     private boolean first = true;
 
-    JsonWriter begin() {
+    public JsonWriter begin() {
         comma();
         out.append('{');
         first = true;
         return this;
     }
 
-    JsonWriter end() {
+    public JsonWriter end() {
         out.append('}');
         first = false;
         return this;
     }
 
-    JsonWriter array() {
+    public JsonWriter array() {
         comma();
         out.append('[');
         first = true;
         return this;
     }
 
-    JsonWriter endArray() {
+    public JsonWriter endArray() {
         out.append(']');
         first = false;
         return this;
     }
 
-    JsonWriter key(String k) {
+    public JsonWriter key(String k) {
         comma();
         string(k);
         out.append(':');
@@ -43,7 +44,7 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(String s) {
+    public JsonWriter value(String s) {
         comma();
         if (s == null) {
             out.append("null");
@@ -54,37 +55,53 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter value(long n) {
+    public JsonWriter value(long n) {
         comma();
         out.append(n);
         first = false;
         return this;
     }
 
-    JsonWriter value(boolean b) {
+    public JsonWriter value(boolean b) {
         comma();
         out.append(b);
         first = false;
         return this;
     }
 
-    JsonWriter nullValue() {
+    public JsonWriter value(double d) {
+        comma();
+        out.append(Double.isFinite(d) ? Double.toString(d) : "null");
+        first = false;
+        return this;
+    }
+
+    public JsonWriter nullValue() {
         comma();
         out.append("null");
         first = false;
         return this;
     }
 
-    JsonWriter field(String k, String v) {
+    public JsonWriter field(String k, String v) {
         return key(k).value(v);
     }
 
-    JsonWriter field(String k, long v) {
+    public JsonWriter field(String k, long v) {
         return key(k).value(v);
     }
 
-    JsonWriter field(String k, boolean v) {
+    public JsonWriter field(String k, boolean v) {
         return key(k).value(v);
+    }
+
+    public JsonWriter field(String k, double v) {
+        return key(k).value(v);
+    }
+
+    /** A boolean that may be unknown (null). */
+    public JsonWriter field(String k, Boolean v) {
+        return v == null ? key(k).nullValue() : key(k).value(v.booleanValue());
     }
 
     private void comma() {
@@ -105,7 +122,7 @@ final class JsonWriter {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                    if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
