@@ -35,6 +35,16 @@ public final class TtyHolders {
     private TtyHolders() {
     }
 
+    /** The gettys, other than this process, that hold {@code device} open. */
+    public static List<Holder> gettys(Path device) throws IOException {
+        return of(device, ProcessHandle.current().pid()).stream().filter(Holder::getty).toList();
+    }
+
+    /** The systemd unit that starts a getty on {@code device}: what to mask ({@code serial-getty@ttyS1.service}). */
+    public static String gettyUnit(Path device) throws IOException {
+        return "serial-getty@" + device.toRealPath().getFileName() + ".service";
+    }
+
     /** Every process but {@code exceptPid} that has {@code device} (or what it links to) open. */
     public static List<Holder> of(Path device, long exceptPid) throws IOException {
         Path target = device.toRealPath();

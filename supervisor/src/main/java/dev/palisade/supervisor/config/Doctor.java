@@ -64,15 +64,14 @@ public final class Doctor {
      */
     static Check gettyCheck(Path device) {
         try {
-            List<TtyHolders.Holder> gettys = TtyHolders.of(device, ProcessHandle.current().pid()).stream()
-                    .filter(TtyHolders.Holder::getty).toList();
+            List<TtyHolders.Holder> gettys = TtyHolders.gettys(device);
             if (gettys.isEmpty()) {
                 return new Check(true, "no getty on serial " + device);
             }
-            String unit = "serial-getty@" + device.toRealPath().getFileName() + ".service";
             return new Check(false, "serial " + device + " is held by " + gettys + ": a login prompt on the"
-                    + " heartbeat cable turns the peer's frames into noise; run: systemctl mask --now " + unit
-                    + " (and remove console=" + device.toRealPath().getFileName() + " from the kernel command line)");
+                    + " heartbeat cable turns the peer's frames into noise; run: systemctl mask --now "
+                    + TtyHolders.gettyUnit(device) + " (and remove console=" + device.toRealPath().getFileName()
+                    + " from the kernel command line)");
         } catch (IOException e) {
             return new Check(false, "serial " + device + ": cannot tell who holds it (" + e.getMessage() + ")");
         }

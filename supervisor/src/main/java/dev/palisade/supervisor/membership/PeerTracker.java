@@ -18,7 +18,14 @@ import java.util.Map;
  * more ticks), because the silence may be ours, not the peer's.
  */
 public final class PeerTracker {
-    public enum PeerState { WAITING, ALIVE, WARNED, DEAD }
+    public enum PeerState {
+        WAITING, ALIVE, WARNED, DEAD;
+
+        /** Heard now: alive, or late but not yet dead. */
+        public boolean heard() {
+            return this == ALIVE || this == WARNED;
+        }
+    }
 
     /** After a stall, how many further ticks the receivers get to deliver what queued up before a death counts. */
     static final int STALL_GRACE_TICKS = 2;

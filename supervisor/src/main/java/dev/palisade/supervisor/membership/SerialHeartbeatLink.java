@@ -49,12 +49,12 @@ public final class SerialHeartbeatLink implements HeartbeatLink {
     /** A getty on this port eats the peer's frames and answers them with login prompts: say so, loudly, once. */
     private void warnOfGetty() {
         try {
-            var gettys = TtyHolders.of(java.nio.file.Path.of(config.device()), ProcessHandle.current().pid()).stream()
-                    .filter(TtyHolders.Holder::getty).toList();
+            java.nio.file.Path device = java.nio.file.Path.of(config.device());
+            var gettys = TtyHolders.gettys(device);
             if (!gettys.isEmpty()) {
                 Logger.error("heartbeat serial port {} is held by {}: its login prompts turn the peer's frames into"
-                        + " noise; mask it (systemctl mask --now serial-getty@{}.service)", config.device(), gettys,
-                        java.nio.file.Path.of(config.device()).toRealPath().getFileName());
+                        + " noise; mask it (systemctl mask --now {})", config.device(), gettys,
+                        TtyHolders.gettyUnit(device));
             }
         } catch (IOException e) {
             Logger.debug("heartbeat serial port {}: holders not read ({})", config.device(), e.getMessage());

@@ -67,7 +67,7 @@ public final class FenceDeviceMonitor {
             return;
         }
         started = true;
-        round();
+        read(0);
     }
 
     /** The monitor's reading interval (zero: off). */
@@ -86,14 +86,10 @@ public final class FenceDeviceMonitor {
         return List.copyOf(out);
     }
 
-    private void round() {
-        read(0);
-    }
-
     private void read(int i) {
         if (i >= slots.size() || worker.running()) {
             // a fence that began owns the lane and reads the devices itself; the next round comes on time
-            loop.schedule(interval.toMillis(), this::round);
+            loop.schedule(interval.toMillis(), () -> read(0));
             return;
         }
         Slot s = slots.get(i);

@@ -62,10 +62,7 @@ public final class NodeLoop {
         this.peerPlanError = peerPlan == null ? (peerPlanError != null ? peerPlanError : "no fencing plan") : null;
         this.fenceWorker = peerPlan == null ? null : new FenceWorker(loop, fenceLane, peerPlan);
         this.fenceMonitor = peerPlan == null ? null : new FenceDeviceMonitor(loop, fenceLane, fenceWorker, peerPlan,
-                settings.fenceMonitorInterval(), () -> {
-                    PeerTracker.PeerState ms = link.peerState();
-                    return ms == PeerTracker.PeerState.ALIVE || ms == PeerTracker.PeerState.WARNED;
-                });
+                settings.fenceMonitorInterval(), () -> link.peerState().heard());
         this.fenceLane = fenceLane;
         this.link = link;
         this.vips = vips;
@@ -371,7 +368,7 @@ public final class NodeLoop {
     private NodeStatus snapshot() {
         long now = loop.nanos();
         PeerTracker.PeerState ms = link.peerState();
-        boolean heardNow = ms == PeerTracker.PeerState.ALIVE || ms == PeerTracker.PeerState.WARNED;
+        boolean heardNow = ms.heard();
         FenceCoordinator.Outcome last = fenceWorker == null ? null : fenceWorker.last();
         NodeStatus.Fencing fencing = new NodeStatus.Fencing(peerPlan == null ? null : peerPlan.levels().size()
                 + " level(s), delay " + peerPlan.delay().toMillis() + " ms + " + settings.priorityDelay().toMillis()

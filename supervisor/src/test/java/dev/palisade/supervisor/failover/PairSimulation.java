@@ -807,7 +807,7 @@ final class PairSimulation {
     /** Whether {@code n} now hears {@code t} alive in a state that does not ask for a fence. */
     private boolean heardAgain(SimNode n, SimNode t) {
         PeerTracker.PeerState s = n.watch.state();
-        if (s != PeerTracker.PeerState.ALIVE && s != PeerTracker.PeerState.WARNED) {
+        if (!s.heard()) {
             return false;
         }
         State said = State.fromWire(n.lastFresh.state());
