@@ -23,33 +23,26 @@ failed=0
 log=target/soak
 mkdir -p "$log"
 
-echo "== simulation: $SCHEDULES schedules from seed $BASE"
-for ((done = 0; done < SCHEDULES; done += CHUNK)); do
-    n=$(( SCHEDULES - done < CHUNK ? SCHEDULES - done : CHUNK ))
-    out="$log/simulation-$((BASE + done)).log"
-    if "${MVN[@]}" -pl supervisor test -Dtest=FailoverSimulationTest -Dsurefire.failIfNoSpecifiedTests=false \
-        -Dpalisade.sim.schedules="$n" -Dpalisade.sim.base=$((BASE + done)) >"$out" 2>&1; then
-        grep -ho "simulation: .*" supervisor/target/surefire-reports/*FailoverSimulationTest-output.txt "$out" | tail -1
-    else
-        echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]* broke a safety rule: .*' "$out" | cut -c1-300)"
-        echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
-        failed=1
-    fi
-done
-
-echo "== cluster simulation: $CLUSTER_SCHEDULES schedules from seed $BASE"
-for ((done = 0; done < CLUSTER_SCHEDULES; done += CHUNK)); do
-    n=$(( CLUSTER_SCHEDULES - done < CHUNK ? CLUSTER_SCHEDULES - done : CHUNK ))
-    out="$log/cluster-simulation-$((BASE + done)).log"
-    if "${MVN[@]}" -pl supervisor test -Dtest=ClusterSimulationTest -Dsurefire.failIfNoSpecifiedTests=false \
-        -Dpalisade.sim.schedules="$n" -Dpalisade.sim.base=$((BASE + done)) >"$out" 2>&1; then
-        echo "cluster simulation: $n schedules from seed $((BASE + done)): no rule broken, every one recovered"
-    else
-        echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]*: .*' "$out" | cut -c1-300)"
-        echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
-        failed=1
-    fi
-done
+# simulate TEST SCHEDULES NAME: the simulation TEST in chunks from seed $BASE, a line per chunk, the seed of a failure
+simulate() {
+    local test=$1 total=$2 name=$3 done n out
+    echo "== $name: $total schedules from seed $BASE"
+    for ((done = 0; done < total; done += CHUNK)); do
+        n=$(( total - done < CHUNK ? total - done : CHUNK ))
+        out="$log/$name-$((BASE + done)).log"
+        if "${MVN[@]}" -pl supervisor test -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
+            -Dpalisade.sim.schedules="$n" -Dpalisade.sim.base=$((BASE + done)) >"$out" 2>&1; then
+            grep -o "simulation: .*" "$out" | tail -1 | grep . \
+                || echo "$name: $n schedules from seed $((BASE + done)): no rule broken, every one recovered"
+        else
+            echo "FAILED: $(grep -m1 -o 'schedule seed=[0-9]*[: ].*' "$out" | cut -c1-300)"
+            echo "        replay: $(grep -m1 -o 'replay: .*' "$out")   (log: $out)"
+            failed=1
+        fi
+    done
+}
+simulate FailoverSimulationTest "$SCHEDULES" simulation
+simulate ClusterSimulationTest "$CLUSTER_SCHEDULES" cluster-simulation
 
 echo "== Jazzer: every target until $FUZZ_EXECUTIONS executions or $FUZZ_DURATION"
 grep -rln "@FuzzTest" --include=*.java . | grep /src/test/java/ | sort | while read -r f; do
