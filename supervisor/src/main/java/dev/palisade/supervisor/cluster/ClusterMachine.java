@@ -23,14 +23,15 @@ import java.util.function.Consumer;
  *     marked safe_to_bootstrap, or an operator gave it up: it is fenced first). When every member saved the same
  *     Primary Component view, Galera's own pc.recovery gets one bounded try first.</li>
  * <li>The VIP is held only while the partition is quorate and the local Galera node is Primary, Synced and ready;
- *     anything else releases it at once. It is taken over from a member lost while holding it only after that
- *     member is verified fenced.</li>
+ *     anything else releases it at once. It is taken only once every present member saw the claim first, and
+ *     taken over from a member lost while holding (or claiming) it only after that member is verified fenced.</li>
  * <li>Data is never wiped: a failed start is retried, never replaced by another node's bootstrap.</li>
  * </ul>
  */
 public final class ClusterMachine {
     public enum Event {
-        MONITOR, QUORUM, RING, VIEW, PEER_STATE, PEER_FORCED, PEER_FENCED, PEER_PC_FAILED, POSITION_OK, POSITION_FAILED,
+        MONITOR, QUORUM, RING, VIEW, PEER_STATE, PEER_FORCED, PEER_FENCED, PEER_CLAIM_SEEN, PEER_PC_FAILED, POSITION_OK,
+        POSITION_FAILED,
         START_OK, START_FAILED, STOP_OK, STOP_FAILED, FENCE_OK, FENCE_FAILED, CMD_FORCE, TICK, SHUTDOWN
     }
 
@@ -142,9 +143,9 @@ public final class ClusterMachine {
         };
         // events whose facts were taken before the table: every phase just decides again
         for (Phase p : Phase.values()) {
-            for (Event e : List.of(Event.QUORUM, Event.RING, Event.VIEW, Event.PEER_STATE, Event.PEER_FORCED, Event.PEER_FENCED,
-                    Event.PEER_PC_FAILED, Event.FENCE_OK, Event.FENCE_FAILED, Event.CMD_FORCE, Event.TICK,
-                    Event.SHUTDOWN)) {
+            for (Event e : List.of(Event.QUORUM, Event.RING, Event.VIEW, Event.PEER_STATE, Event.PEER_FORCED,
+                    Event.PEER_FENCED, Event.PEER_CLAIM_SEEN, Event.PEER_PC_FAILED, Event.FENCE_OK, Event.FENCE_FAILED,
+                    Event.CMD_FORCE, Event.TICK, Event.SHUTDOWN)) {
                 on(p, e, decideOnly);
             }
             for (Event e : List.of(Event.MONITOR, Event.POSITION_OK, Event.POSITION_FAILED, Event.START_OK,
@@ -277,8 +278,15 @@ public final class ClusterMachine {
     /** A message of the group, delivered in agreed order (this node's own included). */
     public void delivered(int from, ClusterMessage m) {
         if (m instanceof ClusterMessage.State s) {
+            int holder = group.holder();
             group.state(from, s);
+            if (group.holder() >= 0 && group.holder() != holder && group.holder() != settings.localNodeId()) {
+                effects.broadcast(new ClusterMessage.ClaimSeen(group.holder())); // a first claim: say it was seen
+            }
             fire(Event.PEER_STATE);
+        } else if (m instanceof ClusterMessage.ClaimSeen c) {
+            group.claimSeen(from, c.nodeId());
+            fire(Event.PEER_CLAIM_SEEN);
         } else if (m instanceof ClusterMessage.Forced f) {
             group.givenUp(f.nodeId());
             effects.decision(group.name(from) + " gave " + group.name(f.nodeId()) + " up (fenced) for this outage");
@@ -531,8 +539,9 @@ public final class ClusterMachine {
     /**
      * The VIP moves by claim: the designated member (the holder, else the lowest eligible) says in its STATE that
      * it holds the VIP, and takes it only when that claim comes back as the first one in the agreed order (every
-     * member sees the same first claim; a later one is withdrawn). Members deciding at different points of the
-     * stream therefore never both take it. A member lost while holding it is fenced before anyone claims.
+     * member sees the same first claim; a later one is withdrawn) and every present member has said it saw that
+     * claim first ({@link ClusterMessage.ClaimSeen}). Members deciding at different points of the stream therefore
+     * never both take it, and neither do the two sides of a partition that cut the stream as claims went out. A member lost while holding it is fenced before anyone claims.
      */
     private void vip(boolean eligible) {
         if (facts.vipHeld || !eligible || !mayAct()) {
@@ -557,6 +566,10 @@ public final class ClusterMachine {
         }
         if (group.holder() != self) {
             facts.claiming = true; // the STATE that goes out now claims it
+            return;
+        }
+        if (!group.claimSeenByAll()) {
+            decision("claimed the VIP: taking it once every member has seen the claim first");
             return;
         }
         facts.claiming = false;

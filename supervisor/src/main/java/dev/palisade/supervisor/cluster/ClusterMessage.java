@@ -10,14 +10,15 @@ import java.util.UUID;
  * offset size
  *   0     4   magic "PLSC"
  *   4     1   version (1)
- *   5     1   kind: 1 STATE, 2 FORCED, 3 FENCED, 4 PC_RECOVERY_FAILED
+ *   5     1   kind: 1 STATE, 2 FORCED, 3 FENCED, 4 PC_RECOVERY_FAILED, 5 CLAIM_SEEN
  *   6     2   body length
  *   8     -   body
  * STATE (56 bytes): phase (1, {@link Phase#wire()}); flags (1: 0x01 Primary, 0x02 eligible for the VIP
  *   (Primary, Synced, ready), 0x04 holds the VIP, 0x08 a report follows, 0x10 safe_to_bootstrap, 0x20 recovered,
  *   0x40 a view follows; 0x80 reserved); reserved (2, zero); report uuid (16); report seqno (8, signed); view
  *   uuid (16); view seq (8); view type (4). Fields a flag does not announce are zero.
- * FORCED and FENCED (4 bytes): the node id an operator gave up on (after its fence), or that was fenced.
+ * FORCED, FENCED and CLAIM_SEEN (4 bytes): the node id an operator gave up on (after its fence), that was fenced,
+ *   or whose claim on the VIP was the first the sender saw.
  * PC_RECOVERY_FAILED (0 bytes): Galera's own recovery did not re-form the component in time.
  * </pre>
  * Messages come only from members of the group (corosync's authenticated, encrypted knet), so the decoder's job
@@ -40,6 +41,14 @@ public sealed interface ClusterMessage {
 
     /** Node {@code nodeId}, lost while it held the VIP, is verified fenced. */
     record Fenced(int nodeId) implements ClusterMessage {
+    }
+
+    /**
+     * The claim on the VIP of node {@code nodeId} is the first one the sender saw in the stream. A claimer takes
+     * the VIP only once every member of the group has said so: a claim that only its sender delivered (totem can
+     * order a message that the far side of a partition never receives) is never acted on.
+     */
+    record ClaimSeen(int nodeId) implements ClusterMessage {
     }
 
     /** Galera's pc.recovery did not re-form the Primary Component in time: the election decides. */
@@ -87,6 +96,9 @@ public sealed interface ClusterMessage {
         } else if (this instanceof Fenced f) {
             kind = 3;
             body = ByteBuffer.allocate(4).putInt(f.nodeId());
+        } else if (this instanceof ClaimSeen c) {
+            kind = 5;
+            body = ByteBuffer.allocate(4).putInt(c.nodeId());
         } else {
             kind = 4;
             body = ByteBuffer.allocate(0);
@@ -112,7 +124,7 @@ public sealed interface ClusterMessage {
         int length = b.getShort() & 0xffff;
         int want = switch (kind) {
             case 1 -> STATE_BODY;
-            case 2, 3 -> 4;
+            case 2, 3, 5 -> 4;
             case 4 -> 0;
             default -> throw new DecodeException(Defect.KIND, "unknown kind " + kind);
         };
@@ -121,13 +133,13 @@ public sealed interface ClusterMessage {
                     + m.length + "-byte message (a body of " + want + " bytes expected)");
         }
         switch (kind) {
-            case 2, 3 -> {
+            case 2, 3, 5 -> {
                 int node = b.getInt();
                 if (node <= 0) {
                     throw new DecodeException(Defect.NODE, "node id " + (node & 0xffffffffL) + " (corosync node ids"
                             + " are positive)");
                 }
-                return kind == 2 ? new Forced(node) : new Fenced(node);
+                return kind == 2 ? new Forced(node) : kind == 3 ? new Fenced(node) : new ClaimSeen(node);
             }
             case 4 -> {
                 return new PcRecoveryFailed();

@@ -24,6 +24,8 @@ final class GroupView {
     private boolean joined;
     /** The member whose claim on the VIP came first in the stream (-1: none); later claims lose. */
     private int holder = -1;
+    /** The members that said the holder's claim was the first they saw (the holder's own claim counts). */
+    private final Set<Integer> claimSeenBy = new TreeSet<>();
 
     GroupView(List<Election.Member> members) {
         for (Election.Member m : members) {
@@ -45,7 +47,7 @@ final class GroupView {
             }
         }
         if (holder >= 0 && !now.contains(holder)) {
-            holder = -1;
+            noHolder();
         }
         boolean newcomers = !members.containsAll(now);
         members.retainAll(now);
@@ -63,16 +65,39 @@ final class GroupView {
         if (!s.vipHeld()) {
             lostHolders.remove(node); // it came back (rebooted or healed) and holds nothing
             if (holder == node) {
-                holder = -1;
+                noHolder();
             }
         } else if (holder < 0 && configured.containsKey(node)) {
-            holder = node; // the first claim in the agreed order; every member sees the same one
+            holder = node; // the first claim in the agreed order; every member of this stream sees the same one
+            claimSeenBy.add(node);
         }
         if (s.phase() == Phase.RUNNING && s.primary()) {
             // the cluster is up again: what this outage's election needed is over
             givenUp.clear();
             pcRecoveryFailed = false;
         }
+    }
+
+    private void noHolder() {
+        holder = -1;
+        claimSeenBy.clear();
+    }
+
+    /** Member {@code from} saw {@code claimer}'s claim first (ignored when it is not the claim this node saw first). */
+    void claimSeen(int from, int claimer) {
+        if (holder == claimer && members.contains(from)) {
+            claimSeenBy.add(from);
+        }
+    }
+
+    /**
+     * Every present member said the holder's claim was the first it saw. Only then may the holder take the VIP: a
+     * claim that reached only part of the group (its sender, cut off as it went out, or the far side of a
+     * partition) never gathers the others', and a rival claim that came first somewhere else cannot gather this
+     * one's.
+     */
+    boolean claimSeenByAll() {
+        return holder >= 0 && claimSeenBy.containsAll(members);
     }
 
     void givenUp(int node) {

@@ -380,7 +380,44 @@ class ClusterMachineTest {
         n2.m.delivered(3, claim3); // n3's claim reaches the stream first
         n2.deliverOwn();
         assertFalse(n2.did("vip take"), "n3's claim came first: " + n2.effects);
-        assertFalse(((ClusterMessage.State) n2.sent.get(n2.sent.size() - 1)).vipHeld(), "n2 withdrew its claim");
+        ClusterMessage.State last = n2.sent.stream().filter(ClusterMessage.State.class::isInstance)
+                .map(ClusterMessage.State.class::cast).reduce((x, y) -> y).orElseThrow();
+        assertFalse(last.vipHeld(), "n2 withdrew its claim");
+        assertTrue(n2.sent.contains(new ClusterMessage.ClaimSeen(3)), "n2 says it saw n3's claim first: " + n2.sent);
+    }
+
+    @Test
+    void aClaimThatOnlyItsSenderDeliveredIsNeverTaken() {
+        // n1 held the VIP and released it; n2, the lowest eligible, claims; a partition cuts n2 off as the claim goes
+        // out: totem ordered it, so n2 delivers it to itself, but n1 and n3 never receive it
+        MachineFixture n2 = new MachineFixture(2).runningAfter(SYNCED, new int[] {1, 2, 3}, 1, primary(true, true),
+                3, primary(true, false));
+        n2.m.delivered(1, primary(false, false));
+        n2.deliverOwnAlone();
+        assertTrue(n2.sent.stream().anyMatch(m -> m instanceof ClusterMessage.State st && st.vipHeld()), "it claimed");
+        n2.now += 1_000;
+        n2.m.tick();
+        assertFalse(n2.did("vip take"), "taken on a claim n1 and n3 never saw: " + n2.effects);
+        assertTrue(n2.m.lastDecision().contains("every member has seen the claim"), n2.m.lastDecision());
+        n2.m.view(set(2), set(1, 3), true); // then it learns it is alone
+        n2.groupMoves();
+        n2.votequorumSays(false);
+        assertFalse(n2.did("vip take"), n2.effects.toString());
+        // the majority's side never saw n2's claim: n3 (now the lowest eligible there) claims; n2 is still in its
+        // group until corosync says otherwise, so the claim waits for n2 too, then goes ahead without it
+        MachineFixture n3 = new MachineFixture(3).runningAfter(SYNCED, new int[] {1, 2, 3}, 1, primary(true, true),
+                2, primary(true, false));
+        n3.m.delivered(1, primary(false, false));
+        n3.m.delivered(2, primary(false, false)); // n2 not eligible in what n3 saw last
+        n3.deliverOwnAlone();
+        n3.m.delivered(1, new ClusterMessage.ClaimSeen(3));
+        assertFalse(n3.did("vip take"), "n2 has not said it saw n3's claim: " + n3.effects);
+        n3.m.delivered(2, new ClusterMessage.ClaimSeen(2)); // a rival claim's: it does not count for n3's
+        assertFalse(n3.did("vip take"), n3.effects.toString());
+        n3.groupMoves();
+        n3.m.view(set(1, 3), set(2));
+        n3.votequorumSays(true);
+        assertEquals("vip take", n3.lastEffect(), "every present member saw n3's claim first");
     }
 
     @Test

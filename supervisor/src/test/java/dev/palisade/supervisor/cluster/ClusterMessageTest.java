@@ -45,11 +45,13 @@ class ClusterMessageTest {
                 new ClusterMessage.State(Phase.RUNNING, true, true, true, null),
                 new ClusterMessage.State(Phase.PROBING, false, false, false, null),
                 new ClusterMessage.State(Phase.REPORTED, false, false, false, new Report(U, -1, true, false, null)),
-                new ClusterMessage.Forced(3), new ClusterMessage.Fenced(2), new ClusterMessage.PcRecoveryFailed()}) {
+                new ClusterMessage.Forced(3), new ClusterMessage.Fenced(2), new ClusterMessage.ClaimSeen(2),
+                new ClusterMessage.PcRecoveryFailed()}) {
             assertEquals(m, ClusterMessage.decode(m.encode()), m.toString());
         }
         assertArrayEquals(HexFormat.of().parseHex("504c5343010200040000000300".substring(0, 24)),
                 new ClusterMessage.Forced(3).encode());
+        assertArrayEquals(HexFormat.of().parseHex("504c534301050004000000fe"), new ClusterMessage.ClaimSeen(254).encode());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -63,6 +65,8 @@ class ClusterMessageTest {
             LENGTH   | 504c534301020004000000
             NODE     | 504c5343010200 04 00000000
             NODE     | 504c5343010300 04 ffffffff
+            NODE     | 504c5343010500 04 00000000
+            LENGTH   | 504c5343010500 00
             PHASE    | REPORTED phase=0b
             PHASE    | REPORTED phase=00
             FLAGS    | REPORTED flags=e8

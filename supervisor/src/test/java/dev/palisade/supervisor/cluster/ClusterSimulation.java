@@ -47,6 +47,8 @@ final class ClusterSimulation {
     int bootstraps;
     int vipMoves;
     int fences;
+    /** The nemesis waits for the next claim on the VIP to cut its sender off as it goes out. */
+    private boolean cutNextClaimer;
     /** The faults have ended: from then on a node fenced off is powered back on by its operator. */
     private boolean faultsOver;
     int joins;
@@ -79,6 +81,15 @@ final class ClusterSimulation {
         GvwState.View savedView;
         boolean vip;
         boolean busy;
+        /** The ring from which its component has been a minority (-1: quorate), and the last ring votequorum answered. */
+        int minoritySince = -1;
+        int answeredRing;
+
+        /** In a minority, and votequorum's answer for a ring of that minority has reached the machine. */
+        boolean toldMinority() {
+            return minoritySince >= 0 && answeredRing >= minoritySince;
+        }
+
         /** CPG and votequorum each deliver in order on their connection: never earlier than what came before. */
         long cpgClock;
         long vqClock;
@@ -233,8 +244,8 @@ final class ClusterSimulation {
             for (Node o : nodes) {
                 quorate += o.powered && component[o.id - 1] == component[id - 1] ? 1 : 0;
             }
-            if (quorate * 2 <= N) {
-                violation("n" + id + " took the VIP in a component of " + quorate);
+            if (quorate * 2 <= N && toldMinority()) {
+                violation("n" + id + " took the VIP in a component of " + quorate + " after votequorum said so");
             }
             vip = true;
             vipMoves++;
@@ -276,11 +287,25 @@ final class ClusterSimulation {
             }
             int comp = component[id - 1];
             long d = 1 + rnd.nextInt(3);
+            // a membership change before the delivery: the sender's side has what the sender ordered; whether the
+            // far side got it is one coin for the whole side (members that move together deliver the same messages)
+            boolean farSideGotIt = rnd.nextBoolean();
+            if (cutNextClaimer && m instanceof ClusterMessage.State st && st.vipHeld() && !machine.vipHeld()) {
+                // the nemesis cuts off a node whose claim on the VIP is on its way
+                cutNextClaimer = false;
+                int who = id;
+                at(now + rnd.nextInt(3), () -> {
+                    if (!faultsOver) {
+                        partition(who - 1, "cut off while its claim on the VIP is on its way");
+                    }
+                });
+            }
             for (Node o : nodes) {
                 if (o.powered && component[o.id - 1] == comp) {
                     Node target = o;
                     target.cpg(d, () -> {
-                        if (component[target.id - 1] == comp) {
+                        boolean senderSide = powered && component[target.id - 1] == component[id - 1];
+                        if (senderSide || farSideGotIt) {
                             target.machine.delivered(id, m);
                         }
                     });
@@ -348,6 +373,9 @@ final class ClusterSimulation {
         int holders = 0;
         for (Node o : nodes) {
             holders += o.powered && o.vip ? 1 : 0;
+            if (o.powered && o.vip && o.toldMinority()) {
+                violation("n" + o.id + " holds the VIP after votequorum said its component is a minority");
+            }
         }
         if (holders > 1) {
             violation(holders + " powered nodes hold the VIP");
@@ -362,6 +390,8 @@ final class ClusterSimulation {
         }
         n.powered = true;
         n.boot++;
+        n.minoritySince = -1;
+        n.answeredRing = 0;
         n.busy = false;
         n.vip = false;
         n.machine = new ClusterMachine(new ClusterMachine.Settings(MEMBERS, n.id, Duration.ofSeconds(5),
@@ -439,16 +469,23 @@ final class ClusterSimulation {
             n.cpg(cpg, () -> n.machine.view(members, left, true)); // CPG: the membership, then the ring
             n.cpg(rnd.nextInt(3), () -> n.machine.groupRing(ringId));
             n.votequorum(vq, () -> n.machine.quorumRing(ringId)); // votequorum: the node list, then the answer
-            n.votequorum(rnd.nextInt(4), () -> n.machine.quorum(quorate));
+            if (!quorate && n.minoritySince < 0) {
+                n.minoritySince = r;
+            } else if (quorate) {
+                n.minoritySince = -1;
+            }
+            n.votequorum(rnd.nextInt(4), () -> {
+                n.answeredRing = r;
+                n.machine.quorum(quorate);
+            });
         }
     }
 
-    private void partition() {
-        int a = rnd.nextInt(N);
+    private void partition(int a, String why) {
         for (int i = 0; i < N; i++) {
             component[i] = i == a ? 1 : 0;
         }
-        trace.add(now + " partition: n" + (a + 1) + " | the others");
+        trace.add(now + " partition: n" + (a + 1) + " | the others" + (why.isEmpty() ? "" : " (" + why + ")"));
         galeraQuorum();
         membershipChanged();
     }
@@ -512,6 +549,7 @@ final class ClusterSimulation {
         at(millis, () -> {
             trace.add(now + " end of faults: heal, power everything on");
             faultsOver = true;
+            cutNextClaimer = false;
             heal();
             for (Node n : nodes) {
                 powerOn(n);
@@ -556,7 +594,7 @@ final class ClusterSimulation {
         } else if (k < 50) {
             powerOn(n);
         } else if (k < 58) {
-            partition();
+            partition(rnd.nextInt(N), "");
         } else if (k < 70) {
             heal();
         } else if (k < 76 && n.powered && n.running && !n.busy) {
@@ -579,6 +617,8 @@ final class ClusterSimulation {
                     break;
                 }
             }
+        } else if (k < 96) {
+            cutNextClaimer = true;
         }
     }
 }

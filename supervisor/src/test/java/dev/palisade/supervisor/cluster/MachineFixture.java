@@ -172,9 +172,19 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
 
     /**
      * Delivers this node's own STATEs back to it, as CPG does, until it sends no new one (a claim on the VIP goes
-     * out and comes back before the VIP is taken).
+     * out and comes back before the VIP is taken); when it is the first claim, the other members of its group (in
+     * the same stream) say they saw it. {@link #deliverOwnAlone} leaves them out.
      */
     void deliverOwn() {
+        deliverOwn(true);
+    }
+
+    /** As {@link #deliverOwn}, with no other member saying it saw a claim (cut off as it went out). */
+    void deliverOwnAlone() {
+        deliverOwn(false);
+    }
+
+    private void deliverOwn(boolean othersSeeClaims) {
         for (int round = 0; round < 5 && deliveredUpTo < sent.size(); round++) {
             ClusterMessage.State last = null;
             for (int i = deliveredUpTo; i < sent.size(); i++) {
@@ -185,6 +195,13 @@ final class MachineFixture implements ClusterMachine.Effects, ClusterMachine.Clo
             deliveredUpTo = sent.size();
             if (last != null) {
                 m.delivered(self, last);
+                if (othersSeeClaims && last.vipHeld() && m.group().holder() == self) {
+                    for (int other : m.group().members()) {
+                        if (other != self) {
+                            m.delivered(other, new ClusterMessage.ClaimSeen(self));
+                        }
+                    }
+                }
             }
         }
     }
