@@ -40,6 +40,9 @@ public final class Palisade {
             "--version", "-V");
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("fence_palisade") || args[0].equals("fence-agent"))) {
+            dev.palisade.fence.transport.NettyDefaults.applyForOneShot(); // a process of its own: before Netty starts
+        }
         System.exit(run(args, System.out, System.err));
     }
 

@@ -91,6 +91,7 @@ public final class FencePalisade {
     }
 
     public static void main(String[] args) {
+        dev.palisade.fence.transport.NettyDefaults.applyForOneShot();
         System.exit(run(args, System.in, System.out, System.err));
     }
 

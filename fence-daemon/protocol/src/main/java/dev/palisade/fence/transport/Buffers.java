@@ -2,6 +2,7 @@ package dev.palisade.fence.transport;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 /**
  * Netty's pooled allocator sized for an appliance instead of a server farm. The defaults give every core two
@@ -29,6 +30,8 @@ public final class Buffers {
     /** Pending output per connection past which a host list waits for the peer to read (bytes). */
     public static final int WRITE_HIGH_WATER = 16 << 10;
     public static final int WRITE_LOW_WATER = 8 << 10;
+    /** Set by {@link NettyDefaults#applyForOneShot()}: buffers are not pooled in a one-shot command. */
+    static final String ONE_SHOT = "palisade.buffers.oneShot";
     private static final int PAGE_SIZE = 8192;
     private static final int MAX_ORDER = 7;
 
@@ -41,7 +44,7 @@ public final class Buffers {
 
     /** Made on first use, so that {@link NettyDefaults#apply()} can run before Netty reads its settings. */
     private static final class Holder {
-        static final ByteBufAllocator ALLOCATOR = new PooledByteBufAllocator(true, 0, LOOPS, PAGE_SIZE, MAX_ORDER,
-                64, 16, false);
+        static final ByteBufAllocator ALLOCATOR = Boolean.getBoolean(ONE_SHOT) ? new UnpooledByteBufAllocator(true)
+                : new PooledByteBufAllocator(true, 0, LOOPS, PAGE_SIZE, MAX_ORDER, 64, 16, false);
     }
 }

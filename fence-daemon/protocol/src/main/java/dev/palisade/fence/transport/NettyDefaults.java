@@ -13,6 +13,7 @@ import java.util.HexFormat;
  *       every network interface for a hardware address at start-up, which costs time and warns in a network
  *       namespace that has none.</li>
  * </ul>
+ * {@link #applyForOneShot()} adds what a one-shot command wants.
  */
 public final class NettyDefaults {
     private NettyDefaults() {
@@ -23,6 +24,17 @@ public final class NettyDefaults {
         byte[] id = new byte[8];
         new SecureRandom().nextBytes(id);
         setUnlessSet("io.netty.machineId", HexFormat.ofDelimiter(":").formatHex(id));
+    }
+
+    /**
+     * As {@link #apply()}, for a command that makes one exchange and exits (fence_palisade): Netty's debug lines
+     * are dropped without starting a logging framework ({@link QuietNettyLogs}), and its buffers are not pooled
+     * (a pool's arenas cost more to set up than one exchange ever saves).
+     */
+    public static void applyForOneShot() {
+        apply();
+        QuietNettyLogs.install();
+        setUnlessSet(Buffers.ONE_SHOT, "true");
     }
 
     private static void setUnlessSet(String key, String value) {
