@@ -280,7 +280,8 @@ public final class ClusterMachine {
         if (m instanceof ClusterMessage.State s) {
             int holder = group.holder();
             group.state(from, s);
-            if (group.holder() >= 0 && group.holder() != holder && group.holder() != settings.localNodeId()) {
+            if (group.holder() >= 0 && group.holder() != holder && group.holder() != settings.localNodeId()
+                    && !facts.vipHeld) {
                 effects.broadcast(new ClusterMessage.ClaimSeen(group.holder())); // a first claim: say it was seen
             }
             fire(Event.PEER_STATE);
@@ -564,8 +565,10 @@ public final class ClusterMachine {
                     + " (lost while holding it) is fenced");
             return;
         }
-        if (group.holder() != self) {
-            facts.claiming = true; // the STATE that goes out now claims it
+        if (group.holder() != self || !facts.claiming) {
+            // the STATE that goes out now claims it (also when the group took a claim this node has withdrawn
+            // since for the one standing: the withdrawal comes first in the stream, then this claim)
+            facts.claiming = true;
             return;
         }
         if (!group.claimSeenByAll()) {

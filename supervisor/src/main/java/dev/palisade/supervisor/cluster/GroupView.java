@@ -66,6 +66,7 @@ final class GroupView {
             lostHolders.remove(node); // it came back (rebooted or healed) and holds nothing
             if (holder == node) {
                 noHolder();
+                standingClaim();
             }
         } else if (holder < 0 && configured.containsKey(node)) {
             holder = node; // the first claim in the agreed order; every member of this stream sees the same one
@@ -75,6 +76,29 @@ final class GroupView {
             // the cluster is up again: what this outage's election needed is over
             givenUp.clear();
             pcRecoveryFailed = false;
+        }
+    }
+
+    /**
+     * The claim withdrawn was the first this member saw, but the others of this group may have seen another claim
+     * first (this member joined as claims crossed): when exactly one member's last STATE still claims the VIP, it
+     * is the holder. Otherwise that claimer would wait for this member's answer, and its claim, already said,
+     * would not come again. Every member decides this from the same stream.
+     */
+    private void standingClaim() {
+        int claimer = -1;
+        for (int m : members) {
+            ClusterMessage.State st = states.get(m);
+            if (st != null && st.vipHeld() && configured.containsKey(m)) {
+                if (claimer >= 0) {
+                    return; // several: each but one withdraws, and the last withdrawal decides
+                }
+                claimer = m;
+            }
+        }
+        if (claimer >= 0) {
+            holder = claimer;
+            claimSeenBy.add(claimer);
         }
     }
 

@@ -387,6 +387,21 @@ class ClusterMachineTest {
     }
 
     @Test
+    void aMemberThatSawAWithdrawnClaimFirstAnswersTheClaimThatStands() {
+        // n3 joins as claims cross: the first claim in its stream is n2's, which n2 then withdraws (n1's came first
+        // for the others); n1's claim was said once and is not said again, so n3 must take it from n1's last STATE
+        MachineFixture n3 = new MachineFixture(3).runningAs(DONOR, 1, 2, 3);
+        n3.m.delivered(2, primary(true, true));
+        assertTrue(n3.sent.contains(new ClusterMessage.ClaimSeen(2)), n3.sent.toString());
+        n3.m.delivered(1, primary(true, true)); // n1's claim, after n2's in this stream
+        assertFalse(n3.sent.contains(new ClusterMessage.ClaimSeen(1)), "n2's came first here");
+        n3.m.delivered(2, primary(true, false)); // n2 withdraws
+        assertTrue(n3.sent.contains(new ClusterMessage.ClaimSeen(1)), "n1's claim stands: " + n3.sent);
+        assertTrue(n3.m.members().stream().anyMatch(l -> l.startsWith("n1") && l.contains("holds the VIP")),
+                n3.m.members().toString());
+    }
+
+    @Test
     void aClaimThatOnlyItsSenderDeliveredIsNeverTaken() {
         // n1 held the VIP and released it; n2, the lowest eligible, claims; a partition cuts n2 off as the claim goes
         // out: totem ordered it, so n2 delivers it to itself, but n1 and n3 never receive it
