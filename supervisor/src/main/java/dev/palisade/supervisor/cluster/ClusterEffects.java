@@ -34,6 +34,8 @@ final class ClusterEffects implements ClusterMachine.Effects {
     private final FenceCoordinator coordinator = new FenceCoordinator(FenceCoordinator.SYSTEM);
     private final ExecutorService galeraWorker = ClusterThreads.worker("galera");
     private final ExecutorService fenceWorker = ClusterThreads.worker("fence");
+    /** A fence is asked and not answered yet (read on the loop: device reads wait while it is). */
+    private boolean fencing;
     private final ExecutorService sender = ClusterThreads.worker("cpg-send");
     final CompletableFuture<Void> shutdownDone = new CompletableFuture<>();
     final java.util.Deque<String> transitions = new java.util.ArrayDeque<>();
@@ -115,29 +117,64 @@ final class ClusterEffects implements ClusterMachine.Effects {
     @Override
     public void fence(Election.Member node, String reason) {
         Logger.warn("cluster: fencing {} ({})", node.name(), reason);
+        fencing = true;
         fenceWorker.execute(() -> {
             FencingConfig.NodeFencing f = config.fencing().nodes().stream()
                     .filter(n -> n.name().equalsIgnoreCase(node.name())).findFirst().orElse(null);
             if (f == null) {
-                post.accept(() -> machine.get().fenced(node.nodeId(), false, "no fencing configured for " + node.name()));
+                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, "no fencing configured for " + node.name()));
                 return;
             }
             if (members.get().contains(node.nodeId())) {
                 // back in the group before its fence began: the machine decides again from what it now says
-                post.accept(() -> machine.get().fenced(node.nodeId(), false, "not fenced: back in the group"));
+                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, "not fenced: back in the group"));
                 return;
             }
             try {
                 FenceCoordinator.Outcome o = coordinator.fence(FencePlans.plan(config.fencing(), f),
                         FenceCoordinator.Action.OFF, () -> !members.get().contains(node.nodeId()), step -> {
                         });
-                post.accept(() -> machine.get().fenced(node.nodeId(), o.fenced(), o.summary()));
+                post.accept(() -> fenceAnswered().fenced(node.nodeId(), o.fenced(), o.summary()));
             } catch (IOException e) {
-                post.accept(() -> machine.get().fenced(node.nodeId(), false, e.getMessage()));
+                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, e.getMessage()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    private ClusterMachine fenceAnswered() {
+        fencing = false;
+        return machine.get();
+    }
+
+    /** Whether a fence is under way (on the loop). */
+    boolean fencing() {
+        return fencing;
+    }
+
+    /**
+     * The fence lane: one device call at a time on the fence worker, fences and reads alike, each answered on the
+     * loop; an unexpected failure of the answer ends the process.
+     */
+    dev.palisade.supervisor.node.Lane fenceLane() {
+        return new dev.palisade.supervisor.node.Lane() {
+            @Override
+            public <T> void call(java.util.concurrent.Callable<T> work, Done<T> done) {
+                fenceWorker.execute(ClusterThreads.guard("fence-read", () -> {
+                    T value = null;
+                    Exception failure = null;
+                    try {
+                        value = work.call();
+                    } catch (Exception e) {
+                        failure = e;
+                    }
+                    T v = value;
+                    Exception f = failure;
+                    post.accept(() -> done.accept(v, f));
+                }));
+            }
+        };
     }
 
     @Override

@@ -27,8 +27,8 @@ import org.tinylog.Logger;
  *
  * <p>Threads: {@code cluster-loop} (the machine, ticks; blocks on nothing), {@code cluster-monitor} (the wsrep
  * status, a client process with a 5 s deadline), {@code cluster-galera} (recovery, starts and stops, each with its
- * own deadline), {@code cluster-fence} (fencing, the coordinator's deadlines), {@code cluster-cpg-send} (sends, the
- * call timeout), the two Corosync dispatch threads (4 MiB stacks, every call with the call timeout), the VRRP
+ * own deadline), {@code cluster-fence} (fencing and the devices' reads between fences, the coordinator's and the
+ * devices' deadlines), {@code cluster-cpg-send} (sends, the call timeout), the two Corosync dispatch threads (4 MiB stacks, every call with the call timeout), the VRRP
  * threads and the control socket's.
  */
 public final class ClusterNode {
@@ -46,6 +46,7 @@ public final class ClusterNode {
     private volatile RingId ring;
     private volatile String corosyncState = "not connected yet";
     private boolean stopping;
+    private final ClusterFenceReads fenceReads;
 
     public ClusterNode(ClusterConfig config) {
         this.config = config;
@@ -54,6 +55,34 @@ public final class ClusterNode {
         this.machine = new ClusterMachine(new ClusterMachine.Settings(config.members(), config.self().nodeId(),
                 config.nonPrimaryTimeout(), config.startRetry(), Duration.ofSeconds(2),
                 config.member(config.newClusterFrom())), () -> System.nanoTime() / 1_000_000, effects);
+        this.fenceReads = new ClusterFenceReads(config, scheduler(), effects.fenceLane(), effects::fencing,
+                id -> members.contains(id));
+    }
+
+    /** The cluster loop as the fence device monitors see it. */
+    private dev.palisade.supervisor.node.Scheduler scheduler() {
+        return new dev.palisade.supervisor.node.Scheduler() {
+            @Override
+            public long nanos() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public long wallMillis() {
+                return System.currentTimeMillis();
+            }
+
+            @Override
+            public void post(Runnable task) {
+                ClusterNode.this.post(task);
+            }
+
+            @Override
+            public Timer schedule(long delayMillis, Runnable task) {
+                var f = loop.schedule(ClusterThreads.guard("loop", task), delayMillis, TimeUnit.MILLISECONDS);
+                return () -> f.cancel(false);
+            }
+        };
     }
 
     private ClusterMachine machine() {
@@ -74,6 +103,7 @@ public final class ClusterNode {
         monitor.scheduleWithFixedDelay(ClusterThreads.guard("monitor", this::monitorOnce), 0,
                 config.monitorInterval().toMillis(), TimeUnit.MILLISECONDS);
         post(this::connect);
+        post(fenceReads::start);
     }
 
     private void post(Runnable r) {
@@ -240,6 +270,9 @@ public final class ClusterNode {
         sb.append("decision: ").append(machine.lastDecision()).append('\n');
         for (String m : machine.members()) {
             sb.append("member ").append(m).append('\n');
+        }
+        for (String f : fenceReads.describe()) {
+            sb.append(f).append('\n');
         }
         for (VrrpInstance v : vips) {
             sb.append("vip ").append(v.name()).append(' ').append(v.config().vips()).append(": VRRP ")

@@ -33,7 +33,7 @@ public final class FenceDeviceMonitor {
 
     private final Scheduler loop;
     private final Lane lane;
-    private final FenceWorker worker;
+    private final BooleanSupplier fenceRunning;
     private final Duration interval;
     private final BooleanSupplier peerHeard;
     private final String peer;
@@ -42,14 +42,14 @@ public final class FenceDeviceMonitor {
     private boolean started;
 
     /**
-     * {@code interval} zero: never reads (status then says so). {@code peerHeard} is asked on the loop when a
-     * read comes back.
+     * {@code interval} zero: never reads (status then says so). {@code fenceRunning} is asked on the loop before
+     * each read; {@code peerHeard} when a read comes back.
      */
-    public FenceDeviceMonitor(Scheduler loop, Lane lane, FenceWorker worker, FenceCoordinator.Plan plan,
+    public FenceDeviceMonitor(Scheduler loop, Lane lane, BooleanSupplier fenceRunning, FenceCoordinator.Plan plan,
                               Duration interval, BooleanSupplier peerHeard) {
         this.loop = loop;
         this.lane = lane;
-        this.worker = worker;
+        this.fenceRunning = fenceRunning;
         this.interval = interval;
         this.peerHeard = peerHeard;
         this.peer = plan.node();
@@ -87,7 +87,7 @@ public final class FenceDeviceMonitor {
     }
 
     private void read(int i) {
-        if (i >= slots.size() || worker.running()) {
+        if (i >= slots.size() || fenceRunning.getAsBoolean()) {
             // a fence that began owns the lane and reads the devices itself; the next round comes on time
             loop.schedule(interval.toMillis(), () -> read(0));
             return;

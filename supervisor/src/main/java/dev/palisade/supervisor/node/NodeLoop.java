@@ -61,7 +61,7 @@ public final class NodeLoop {
         this.peerPlan = peerPlan;
         this.peerPlanError = peerPlan == null ? (peerPlanError != null ? peerPlanError : "no fencing plan") : null;
         this.fenceWorker = peerPlan == null ? null : new FenceWorker(loop, fenceLane, peerPlan);
-        this.fenceMonitor = peerPlan == null ? null : new FenceDeviceMonitor(loop, fenceLane, fenceWorker, peerPlan,
+        this.fenceMonitor = peerPlan == null ? null : new FenceDeviceMonitor(loop, fenceLane, fenceWorker::running, peerPlan,
                 settings.fenceMonitorInterval(), () -> link.peerState().heard());
         this.fenceLane = fenceLane;
         this.link = link;

@@ -81,7 +81,7 @@ class FenceDeviceMonitorTest {
 
     private FenceDeviceMonitor monitor(FenceWorker worker, FenceCoordinator.Plan plan, BooleanSupplier peerHeard)
             throws Exception {
-        FenceDeviceMonitor m = new FenceDeviceMonitor(loop, lane, worker, plan, INTERVAL, peerHeard);
+        FenceDeviceMonitor m = new FenceDeviceMonitor(loop, lane, worker::running, plan, INTERVAL, peerHeard);
         onLoop(() -> {
             m.start();
             return null;
