@@ -38,9 +38,19 @@ public final class LibvirtHypervisor implements Hypervisor {
     private volatile boolean closed;
     private boolean reconnectRequested;
 
-    static {
+    private static boolean silenced;
+
+    /**
+     * libvirt prints every error to stderr unless a callback replaces its default handler. Done once, by the first
+     * connector thread before its first connection (every libvirt call follows a connection): loading JNA and
+     * libvirt takes a fifth of a second, which the starting gateway then spends on its listeners meanwhile.
+     */
+    private static synchronized void silenceLibvirtOnce() {
+        if (silenced) {
+            return;
+        }
+        silenced = true;
         try {
-            // libvirt prints every error to stderr unless a callback replaces its default handler.
             Connect.setErrorCallback((userData, error) -> { });
         } catch (LibvirtException | RuntimeException | LinkageError e) {
             Logger.warn("could not silence libvirt's stderr error handler: {}", e.getMessage());
@@ -333,6 +343,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private void connectorLoop() {
+        silenceLibvirtOnce();
         long backoffNanos = minBackoff.toNanos();
         while (!closed) {
             if (conn == null) {
