@@ -35,7 +35,9 @@ size() { du -k "$1" | cut -f1; }
     echo "on the system JDK with bin/palisade's flags (-Xms32m -Xmx128m -XX:+UseSerialGC). Start to READY: from"
     echo "the fork to READY=1 on a test NOTIFY_SOCKET (supervisor: one loopback UDP link, control socket, a fence_virt"
     echo "device on the packaged gateway; no VRRP instance, no resources. Gateway: one TCP listener, libvirt's test"
-    echo "driver). RSS: VmRSS 5 s (supervisor: past initdead, peer fenced) or 2 s (gateway) after READY."
+    echo "driver). RSS: VmRSS 5 s (supervisor: past initdead, peer fenced) or 2 s (gateway) after READY. The supervisor"
+    echo "starts twice: with its peer absent (READY after the 2 s initdead and the peer's fence), and with its peer up"
+    echo "(a packaged supervisor pf2 on 127.0.0.2 runs throughout: READY after the first heartbeat, the normal boot)."
     echo
     cat "$W/table.md"
     echo

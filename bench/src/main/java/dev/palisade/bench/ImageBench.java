@@ -84,6 +84,29 @@ public final class ImageBench {
                 cmd(root.resolve("usr/sbin/palisade").toString(), "supervisor", "-f", supConf.toString()));
         supervisors.put("today's jar, system JDK (bin/palisade)",
                 todayJava("-jar", jar.toString(), "supervisor", "-f", supConf.toString()));
+        // the normal boot: its peer pf2 runs (on 127.0.0.2, its own state and control socket), so the first
+        // heartbeat ends initdead and READY follows
+        int pairPort = freePort();
+        String common = " keepalive = \"100ms\"; deadtime = \"1s\"; initdead = \"2s\";";
+        String fence = " level { device { type = \"fence_virt\"; address = \"127.0.0.1\"; port = \"" + gatewayPort
+                + "\"; key_file = \"" + fenceKey + "\"; auth = \"sha256\"; domain = \"test\"; } } } }\n";
+        Path clusterKey = work.resolve("cluster.key");
+        Path upConf = work.resolve("palisade-up.conf");
+        Files.writeString(upConf, "supervisor { node = \"pf1\"; peer = \"pf2\";" + common + " control_socket = \""
+                + work.resolve("control-up.sock") + "\"; }\n" + "auth { key_file = \"" + clusterKey + "\"; }\n"
+                + "links { udp { peer = \"127.0.0.2\"; port = \"" + pairPort + "\"; bind = \"127.0.0.1\"; } }\n"
+                + "fencing { node { name = \"pf2\";" + fence);
+        Path peerConf = work.resolve("palisade-peer.conf");
+        Files.createDirectories(work.resolve("peer-state"));
+        Files.writeString(peerConf, "supervisor { node = \"pf2\"; peer = \"pf1\";" + common + " control_socket = \""
+                + work.resolve("control-peer.sock") + "\"; state_dir = \"" + work.resolve("peer-state") + "\"; }\n"
+                + "auth { key_file = \"" + clusterKey + "\"; }\n"
+                + "links { udp { peer = \"127.0.0.1\"; port = \"" + pairPort + "\"; bind = \"127.0.0.2\"; } }\n"
+                + "fencing { node { name = \"pf1\";" + fence);
+        Map<String, List<String>> peerUp = new LinkedHashMap<>();
+        peerUp.put("packaged, peer up (READY at its first heartbeat)",
+                cmd(root.resolve("usr/sbin/palisade").toString(), "supervisor", "-f", upConf.toString()));
+        peerUp.put("today's jar, peer up", todayJava("-jar", jar.toString(), "supervisor", "-f", upConf.toString()));
 
         StringBuilder out = new StringBuilder();
         out.append("### Start to READY=1 and RSS (").append(trials).append(" starts each, taking turns)\n\n");
@@ -93,6 +116,11 @@ public final class ImageBench {
         try (Daemon gw = Daemon.start(gateways.values().iterator().next(), work.resolve("gw"))) {
             gw.awaitReady(Duration.ofSeconds(30));
             startup(out, "supervisor", supervisors, trials, Duration.ofSeconds(5));
+            try (Daemon peer = Daemon.start(cmd(root.resolve("usr/sbin/palisade").toString(), "supervisor", "-f",
+                    peerConf.toString()), work.resolve("peer"))) {
+                peer.awaitReady(Duration.ofSeconds(30));
+                startup(out, "supervisor", peerUp, trials, Duration.ofSeconds(5));
+            }
             try (Daemon sup = Daemon.start(supervisors.values().iterator().next(), work.resolve("sup"))) {
                 sup.awaitReady(Duration.ofSeconds(30));
                 Thread.sleep(4000); // past initdead: decided, peer fenced through the gateway
