@@ -8,6 +8,9 @@ import dev.palisade.supervisor.cluster.galera.WsrepStatus;
 import dev.palisade.supervisor.config.FencingConfig;
 import dev.palisade.supervisor.fencing.FenceCoordinator;
 import dev.palisade.supervisor.fencing.FencePlans;
+import dev.palisade.supervisor.node.Lane;
+import dev.palisade.supervisor.node.Scheduler;
+import dev.palisade.supervisor.node.ThreadLane;
 import dev.palisade.supervisor.vrrp.VrrpInstance;
 import java.io.IOException;
 import java.util.List;
@@ -33,19 +36,21 @@ final class ClusterEffects implements ClusterMachine.Effects {
     private final Supplier<Set<Integer>> members;
     private final FenceCoordinator coordinator = new FenceCoordinator(FenceCoordinator.SYSTEM);
     private final ExecutorService galeraWorker = ClusterThreads.worker("galera");
-    private final ExecutorService fenceWorker = ClusterThreads.worker("fence");
+    private final ThreadLane fenceLane;
     /** A fence is asked and not answered yet (read on the loop: device reads wait while it is). */
     private boolean fencing;
     private final ExecutorService sender = ClusterThreads.worker("cpg-send");
     final CompletableFuture<Void> shutdownDone = new CompletableFuture<>();
     final java.util.Deque<String> transitions = new java.util.ArrayDeque<>();
 
-    ClusterEffects(ClusterConfig config, GaleraResource galera, List<VrrpInstance> vips, Consumer<Runnable> post,
+    /** {@code loop}: the cluster loop, where every worker's answer is posted. */
+    ClusterEffects(ClusterConfig config, GaleraResource galera, List<VrrpInstance> vips, Scheduler loop,
                    Supplier<ClusterMachine> machine, Supplier<Cpg> cpg, Supplier<Set<Integer>> members) {
         this.config = config;
+        this.post = loop::post;
+        this.fenceLane = new ThreadLane("cluster-fence", loop, ClusterThreads::fatal);
         this.galera = galera;
         this.vips = vips;
-        this.post = post;
         this.machine = machine;
         this.cpg = cpg;
         this.members = members;
@@ -118,34 +123,30 @@ final class ClusterEffects implements ClusterMachine.Effects {
     public void fence(Election.Member node, String reason) {
         Logger.warn("cluster: fencing {} ({})", node.name(), reason);
         fencing = true;
-        fenceWorker.execute(() -> {
+        fenceLane.call(() -> {
             FencingConfig.NodeFencing f = config.fencing().nodes().stream()
                     .filter(n -> n.name().equalsIgnoreCase(node.name())).findFirst().orElse(null);
             if (f == null) {
-                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, "no fencing configured for " + node.name()));
-                return;
+                return new FenceAnswer(false, "no fencing configured for " + node.name());
             }
             if (members.get().contains(node.nodeId())) {
                 // back in the group before its fence began: the machine decides again from what it now says
-                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, "not fenced: back in the group"));
-                return;
+                return new FenceAnswer(false, "not fenced: back in the group");
             }
-            try {
-                FenceCoordinator.Outcome o = coordinator.fence(FencePlans.plan(config.fencing(), f),
-                        FenceCoordinator.Action.OFF, () -> !members.get().contains(node.nodeId()), step -> {
-                        });
-                post.accept(() -> fenceAnswered().fenced(node.nodeId(), o.fenced(), o.summary()));
-            } catch (IOException e) {
-                post.accept(() -> fenceAnswered().fenced(node.nodeId(), false, e.getMessage()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            FenceCoordinator.Outcome o = coordinator.fence(FencePlans.plan(config.fencing(), f),
+                    FenceCoordinator.Action.OFF, () -> !members.get().contains(node.nodeId()), step -> {
+                    });
+            return new FenceAnswer(o.fenced(), o.summary());
+        }, (FenceAnswer a, Exception failure) -> {
+            fencing = false;
+            if (failure instanceof InterruptedException) {
+                return; // shutting down
             }
+            machine.get().fenced(node.nodeId(), a != null && a.fenced(), a != null ? a.detail() : failure.getMessage());
         });
     }
 
-    private ClusterMachine fenceAnswered() {
-        fencing = false;
-        return machine.get();
+    private record FenceAnswer(boolean fenced, String detail) {
     }
 
     /** Whether a fence is under way (on the loop). */
@@ -153,28 +154,9 @@ final class ClusterEffects implements ClusterMachine.Effects {
         return fencing;
     }
 
-    /**
-     * The fence lane: one device call at a time on the fence worker, fences and reads alike, each answered on the
-     * loop; an unexpected failure of the answer ends the process.
-     */
-    dev.palisade.supervisor.node.Lane fenceLane() {
-        return new dev.palisade.supervisor.node.Lane() {
-            @Override
-            public <T> void call(java.util.concurrent.Callable<T> work, Done<T> done) {
-                fenceWorker.execute(ClusterThreads.guard("fence-read", () -> {
-                    T value = null;
-                    Exception failure = null;
-                    try {
-                        value = work.call();
-                    } catch (Exception e) {
-                        failure = e;
-                    }
-                    T v = value;
-                    Exception f = failure;
-                    post.accept(() -> done.accept(v, f));
-                }));
-            }
-        };
+    /** The fence lane: fences and the devices' reads between fences, one device call at a time. */
+    Lane fenceLane() {
+        return fenceLane;
     }
 
     @Override
@@ -217,7 +199,7 @@ final class ClusterEffects implements ClusterMachine.Effects {
 
     void close() {
         galeraWorker.shutdownNow();
-        fenceWorker.shutdownNow();
+        fenceLane.close();
         sender.shutdownNow();
     }
 }

@@ -51,7 +51,7 @@ public final class ClusterNode {
     public ClusterNode(ClusterConfig config) {
         this.config = config;
         this.galera = new GaleraResource(config.galera());
-        this.effects = new ClusterEffects(config, galera, vips, this::post, this::machine, () -> cpg, () -> members);
+        this.effects = new ClusterEffects(config, galera, vips, scheduler(), this::machine, () -> cpg, () -> members);
         this.machine = new ClusterMachine(new ClusterMachine.Settings(config.members(), config.self().nodeId(),
                 config.nonPrimaryTimeout(), config.startRetry(), Duration.ofSeconds(2),
                 config.member(config.newClusterFrom())), () -> System.nanoTime() / 1_000_000, effects);

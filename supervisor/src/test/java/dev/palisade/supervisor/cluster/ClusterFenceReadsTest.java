@@ -58,20 +58,14 @@ class ClusterFenceReadsTest {
         Path pw = dir.resolve("n2.ipmi");
         Files.writeString(pw, IpmiSim.PASSWORD + "\n");
         Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        String text = """
-                cluster {
-                  engine = "corosync";
-                  node = "n1";
-                  member { name = "n1"; nodeid = "1"; }
-                  member { name = "n2"; nodeid = "2"; }
-                  member { name = "n3"; nodeid = "3"; }
-                  resource = "%s";
-                }
+        // the cluster of ClusterConfigTest, without its VIP, with fencing for n2 only: the BMC under test
+        String text = ClusterConfigTest.GOOD.replace(ClusterConfigTest.FENCING, "")
+                .replace("  resource = \"vip::vi_db\";\n", "") + """
                 fencing {
                   monitor_interval = "5s";
                   node { name = "n2"; level { device { type = "ipmi"; host = "%s"; port = "%d"; user = "%s"; password_file = "%s"; timeout = "1s"; retries = "1"; } } }
                 }
-                """.formatted(ClusterConfigTest.GALERA, bmc.address(), bmc.port(), IpmiSim.USER, pw);
+                """.formatted(bmc.address(), bmc.port(), IpmiSim.USER, pw);
         return ClusterConfig.from(Path.of("c.conf"), ConfigParser.parse("c.conf", text));
     }
 
@@ -99,8 +93,8 @@ class ClusterFenceReadsTest {
     @Test
     void theOtherMembersDevicesAreReadBetweenFencesAndAFailureShows() throws Exception {
         ClusterConfig c = config();
-        ClusterEffects effects = new ClusterEffects(c, new GaleraResource(c.galera()), List.of(), loop::post,
-                () -> null, () -> null, () -> group);
+        ClusterEffects effects = new ClusterEffects(c, new GaleraResource(c.galera()), List.of(), loop, () -> null,
+                () -> null, () -> group);
         ClusterFenceReads reads = new ClusterFenceReads(c, loop, effects.fenceLane(), effects::fencing,
                 id -> group.contains(id));
         onLoop(() -> {
