@@ -269,9 +269,11 @@ public final class ClusterMachine {
         if (nodesChanged) {
             facts.groupRing = null;
         }
+        int holder = group.holder();
         if (group.membership(members, left)) {
             facts.resend = true;
         }
+        answerClaim(holder);
         fire(Event.VIEW);
     }
 
@@ -280,10 +282,7 @@ public final class ClusterMachine {
         if (m instanceof ClusterMessage.State s) {
             int holder = group.holder();
             group.state(from, s);
-            if (group.holder() >= 0 && group.holder() != holder && group.holder() != settings.localNodeId()
-                    && !facts.vipHeld) {
-                effects.broadcast(new ClusterMessage.ClaimSeen(group.holder())); // a first claim: say it was seen
-            }
+            answerClaim(holder);
             fire(Event.PEER_STATE);
         } else if (m instanceof ClusterMessage.ClaimSeen c) {
             group.claimSeen(from, c.nodeId());
@@ -298,6 +297,14 @@ public final class ClusterMachine {
         } else {
             group.pcRecoveryFailed();
             fire(Event.PEER_PC_FAILED);
+        }
+    }
+
+    /** The claim this node sees first changed from {@code before}: it says so, unless the claim is its own. */
+    private void answerClaim(int before) {
+        int now = group.holder();
+        if (now >= 0 && now != before && now != settings.localNodeId() && !facts.vipHeld) {
+            effects.broadcast(new ClusterMessage.ClaimSeen(now));
         }
     }
 

@@ -46,13 +46,17 @@ final class GroupView {
                 lostHolders.add(l);
             }
         }
-        if (holder >= 0 && !now.contains(holder)) {
+        boolean holderLeft = holder >= 0 && !now.contains(holder);
+        if (holderLeft) {
             noHolder();
         }
         boolean newcomers = !members.containsAll(now);
         members.retainAll(now);
         members.addAll(now);
         states.keySet().retainAll(now);
+        if (holderLeft) {
+            standingClaim();
+        }
         givenUp.removeAll(now); // a member given up that is back reports like the others
         return newcomers;
     }
@@ -66,6 +70,8 @@ final class GroupView {
             lostHolders.remove(node); // it came back (rebooted or healed) and holds nothing
             if (holder == node) {
                 noHolder();
+            }
+            if (holder < 0) {
                 standingClaim();
             }
         } else if (holder < 0 && configured.containsKey(node)) {
@@ -80,10 +86,11 @@ final class GroupView {
     }
 
     /**
-     * The claim withdrawn was the first this member saw, but the others of this group may have seen another claim
-     * first (this member joined as claims crossed): when exactly one member's last STATE still claims the VIP, it
-     * is the holder. Otherwise that claimer would wait for this member's answer, and its claim, already said,
-     * would not come again. Every member decides this from the same stream.
+     * Nobody holds the VIP after a withdrawal or after the holder left, yet a claim may still stand: one that lost
+     * to the holder, or one the others saw first (this member joined as claims crossed). When exactly one member's
+     * last STATE still claims the VIP, it is the holder. Otherwise that claimer would wait for this member's answer, and its claim, already said, would not
+     * come again. With several, each but one withdraws, and the last withdrawal decides. Every member decides this
+     * from the same stream.
      */
     private void standingClaim() {
         int claimer = -1;
@@ -91,7 +98,7 @@ final class GroupView {
             ClusterMessage.State st = states.get(m);
             if (st != null && st.vipHeld() && configured.containsKey(m)) {
                 if (claimer >= 0) {
-                    return; // several: each but one withdraws, and the last withdrawal decides
+                    return;
                 }
                 claimer = m;
             }

@@ -399,6 +399,14 @@ class ClusterMachineTest {
         assertTrue(n3.sent.contains(new ClusterMessage.ClaimSeen(1)), "n1's claim stands: " + n3.sent);
         assertTrue(n3.m.members().stream().anyMatch(l -> l.startsWith("n1") && l.contains("holds the VIP")),
                 n3.m.members().toString());
+        // the first claimer leaves the group before it took the VIP: the claim that lost to it stands, and n1 said
+        // it only once
+        MachineFixture n5 = new MachineFixture(3).runningAs(DONOR, 1, 2, 3);
+        n5.m.delivered(2, primary(true, true));
+        n5.m.delivered(1, primary(true, true));
+        assertFalse(n5.sent.contains(new ClusterMessage.ClaimSeen(1)), n5.sent.toString());
+        n5.m.view(set(1, 3), set(2));
+        assertTrue(n5.sent.contains(new ClusterMessage.ClaimSeen(1)), "n1's claim stands: " + n5.sent);
     }
 
     @Test
