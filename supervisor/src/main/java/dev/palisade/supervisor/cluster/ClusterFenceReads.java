@@ -67,7 +67,7 @@ final class ClusterFenceReads {
         long now = loop.wallMillis();
         monitors.forEach((name, m) -> {
             if (m.interval().isZero()) {
-                out.add("fencing " + name + ": devices are not read between fences (monitor_interval = \"0s\")");
+                out.add("fencing " + name + ": " + FenceDeviceMonitor.NOT_READ);
                 return;
             }
             List<FenceDeviceMonitor.Check> cs = m.checks();
@@ -75,9 +75,7 @@ final class ClusterFenceReads {
                 out.add("fencing " + name + ": devices not read yet");
             }
             for (FenceDeviceMonitor.Check c : cs) {
-                out.add("fencing " + name + ": level " + c.level() + " " + c.device() + ": " + (c.ok() ? "ok, power "
-                        + c.power() : "FAILED: " + c.error()) + " (read " + Math.max(0, now - c.atWallMillis()) / 1000
-                        + " s ago, " + c.millis() + " ms)");
+                out.add("fencing " + name + ": " + c.describe(now));
             }
         });
         unreadable.forEach((name, why) -> out.add("fencing " + name + ": " + why));

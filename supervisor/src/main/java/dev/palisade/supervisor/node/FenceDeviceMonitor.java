@@ -26,7 +26,15 @@ public final class FenceDeviceMonitor {
     /** The last read of one device: {@code power} null when the read failed. */
     public record Check(int level, String device, boolean ok, String power, String error, long atWallMillis,
                         long millis) {
+        /** {@code level 1 ipmi ...: ok, power ON (read 12 s ago, 9 ms)}, or {@code FAILED: why}, as status says it. */
+        public String describe(long nowWallMillis) {
+            return "level " + level + " " + device + ": " + (ok ? "ok, power " + power : "FAILED: " + error)
+                    + " (read " + Math.max(0, nowWallMillis - atWallMillis) / 1000 + " s ago, " + millis + " ms)";
+        }
     }
+
+    /** What status says when the devices are never read. */
+    public static final String NOT_READ = "fence devices are not read between fences (monitor_interval = \"0s\")";
 
     private record Slot(int level, FenceDevice device) {
     }

@@ -54,13 +54,10 @@ public final class StatusText {
                 .append(f.running() ? "; a fence is running" : "").append(f.last() == null ? "" : "; last: " + f.last())
                 .append("\n");
         for (FenceDeviceMonitor.Check c : f.devices()) {
-            sb.append("  level ").append(c.level()).append(" ").append(c.device()).append(": ")
-                    .append(c.ok() ? "ok, power " + c.power() : "FAILED: " + c.error()).append(" (read ")
-                    .append(Math.max(0, s.atMillis() - c.atWallMillis()) / 1000).append(" s ago, ").append(c.millis())
-                    .append(" ms)\n");
+            sb.append("  ").append(c.describe(s.atMillis())).append("\n");
         }
         if (f.error() == null && f.monitorMillis() == 0) {
-            sb.append("  fence devices are not read between fences (monitor_interval = \"0s\")\n");
+            sb.append("  ").append(FenceDeviceMonitor.NOT_READ).append("\n");
         }
         sb.append("resources").append(s.resources().isEmpty() ? ": none\n" : " (monitor failures " + s.failures()
                 + " of " + s.failurePolicy().threshold() + " within " + s.failurePolicy().windowMillis() / 1000
