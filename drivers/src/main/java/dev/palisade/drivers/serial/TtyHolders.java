@@ -1,8 +1,7 @@
 package dev.palisade.drivers.serial;
 
+import dev.palisade.drivers.platform.Procs;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,42 +46,14 @@ public final class TtyHolders {
 
     /** Every process but {@code exceptPid} that has {@code device} (or what it links to) open. */
     public static List<Holder> of(Path device, long exceptPid) throws IOException {
-        Path target = device.toRealPath();
+        String target = device.toRealPath().toString();
         List<Holder> out = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
-                .chars().allMatch(Character::isDigit))) {
-            for (Path proc : procs) {
-                long pid = Long.parseLong(proc.getFileName().toString());
-                if (pid != exceptPid && holds(proc.resolve("fd"), target)) {
-                    out.add(new Holder(pid, command(proc)));
-                }
+        for (Path proc : Procs.all()) {
+            long pid = Procs.pid(proc);
+            if (pid != exceptPid && Procs.openFiles(proc).contains(target)) {
+                out.add(new Holder(pid, Procs.comm(proc)));
             }
         }
         return List.copyOf(out);
-    }
-
-    private static boolean holds(Path fds, Path target) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(fds)) {
-            for (Path fd : ds) {
-                try {
-                    if (Files.readSymbolicLink(fd).equals(target)) {
-                        return true;
-                    }
-                } catch (IOException | UnsupportedOperationException e) {
-                    // closed meanwhile: not held by this descriptor
-                }
-            }
-        } catch (IOException e) {
-            // the process exited, or its descriptors are not ours to read
-        }
-        return false;
-    }
-
-    private static String command(Path proc) {
-        try {
-            return Files.readString(proc.resolve("comm")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
     }
 }

@@ -1,9 +1,9 @@
 package dev.palisade.drivers.storage;
 
 import dev.palisade.drivers.platform.ProcessRun;
+import dev.palisade.drivers.platform.Procs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -144,39 +144,31 @@ public final class Mounts {
     public static List<Holder> holders(Path dir) throws IOException {
         String prefix = dir.toRealPath().toString();
         List<Holder> out = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
-                .matches("[0-9]+"))) {
-            for (Path p : procs) {
-                long pid = Long.parseLong(p.getFileName().toString());
-                Set<String> how = new LinkedHashSet<>();
-                for (String link : List.of("cwd", "root", "exe")) {
-                    if (under(readLink(p.resolve(link)), prefix)) {
-                        how.add(link.equals("cwd") ? "working directory" : link);
+        for (Path p : Procs.all()) {
+            long pid = Procs.pid(p);
+            Set<String> how = new LinkedHashSet<>();
+            for (String link : List.of("cwd", "root", "exe")) {
+                if (under(Procs.readLink(p.resolve(link)), prefix)) {
+                    how.add(link.equals("cwd") ? "working directory" : link);
+                }
+            }
+            for (String t : Procs.openFiles(p)) {
+                if (under(t, prefix)) {
+                    how.add("open " + t);
+                }
+            }
+            try {
+                for (String m : Files.readAllLines(p.resolve("maps"), StandardCharsets.UTF_8)) {
+                    int slash = m.indexOf('/');
+                    if (slash > 0 && under(m.substring(slash), prefix)) {
+                        how.add("maps " + m.substring(slash));
                     }
                 }
-                try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
-                    for (Path fd : fds) {
-                        String t = readLink(fd);
-                        if (under(t, prefix)) {
-                            how.add("open " + t);
-                        }
-                    }
-                } catch (IOException gone) {
-                    // exited, or not ours to read
-                }
-                try {
-                    for (String m : Files.readAllLines(p.resolve("maps"), StandardCharsets.UTF_8)) {
-                        int slash = m.indexOf('/');
-                        if (slash > 0 && under(m.substring(slash), prefix)) {
-                            how.add("maps " + m.substring(slash));
-                        }
-                    }
-                } catch (IOException gone) {
-                    // exited
-                }
-                if (!how.isEmpty()) {
-                    out.add(new Holder(pid, comm(p), String.join(", ", how)));
-                }
+            } catch (IOException gone) {
+                // exited
+            }
+            if (!how.isEmpty()) {
+                out.add(new Holder(pid, Procs.comm(p), String.join(", ", how)));
             }
         }
         return out;
@@ -186,21 +178,7 @@ public final class Mounts {
         return path != null && (path.equals(prefix) || path.startsWith(prefix + "/"));
     }
 
-    private static String readLink(Path p) {
-        try {
-            return Files.readSymbolicLink(p).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
-    }
 
-    private static String comm(Path proc) {
-        try {
-            return Files.readString(proc.resolve("comm")).trim();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
 
     /** Runs a command with a deadline; null when it succeeded, else what it printed (or that it hung). */
     private static String run(List<String> cmd, Duration timeout) throws IOException {
