@@ -37,8 +37,6 @@ final class ClusterEffects implements ClusterMachine.Effects {
     private final FenceCoordinator coordinator = new FenceCoordinator(FenceCoordinator.SYSTEM);
     private final ExecutorService galeraWorker = ClusterThreads.worker("galera");
     private final ThreadLane fenceLane;
-    /** A fence is asked and not answered yet (read on the loop: device reads wait while it is). */
-    private boolean fencing;
     private final ExecutorService sender = ClusterThreads.worker("cpg-send");
     final CompletableFuture<Void> shutdownDone = new CompletableFuture<>();
     final java.util.Deque<String> transitions = new java.util.ArrayDeque<>();
@@ -122,7 +120,6 @@ final class ClusterEffects implements ClusterMachine.Effects {
     @Override
     public void fence(Election.Member node, String reason) {
         Logger.warn("cluster: fencing {} ({})", node.name(), reason);
-        fencing = true;
         fenceLane.call(() -> {
             FencingConfig.NodeFencing f = config.fencing().nodes().stream()
                     .filter(n -> n.name().equalsIgnoreCase(node.name())).findFirst().orElse(null);
@@ -138,7 +135,6 @@ final class ClusterEffects implements ClusterMachine.Effects {
                     });
             return new FenceAnswer(o.fenced(), o.summary());
         }, (FenceAnswer a, Exception failure) -> {
-            fencing = false;
             if (failure instanceof InterruptedException) {
                 return; // shutting down
             }
@@ -147,11 +143,6 @@ final class ClusterEffects implements ClusterMachine.Effects {
     }
 
     private record FenceAnswer(boolean fenced, String detail) {
-    }
-
-    /** Whether a fence is under way (on the loop). */
-    boolean fencing() {
-        return fencing;
     }
 
     /** The fence lane: fences and the devices' reads between fences, one device call at a time. */

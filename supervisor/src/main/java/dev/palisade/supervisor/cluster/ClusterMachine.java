@@ -604,6 +604,11 @@ public final class ClusterMachine {
         return facts.vipHeld;
     }
 
+    /** A fence was asked and has not answered yet (fence devices are not read meanwhile). */
+    public boolean fencing() {
+        return fences.underWay();
+    }
+
     public boolean quorate() {
         return facts.quorate;
     }

@@ -51,11 +51,12 @@ public final class ClusterNode {
     public ClusterNode(ClusterConfig config) {
         this.config = config;
         this.galera = new GaleraResource(config.galera());
-        this.effects = new ClusterEffects(config, galera, vips, scheduler(), this::machine, () -> cpg, () -> members);
+        dev.palisade.supervisor.node.Scheduler onLoop = scheduler();
+        this.effects = new ClusterEffects(config, galera, vips, onLoop, this::machine, () -> cpg, () -> members);
         this.machine = new ClusterMachine(new ClusterMachine.Settings(config.members(), config.self().nodeId(),
                 config.nonPrimaryTimeout(), config.startRetry(), Duration.ofSeconds(2),
                 config.member(config.newClusterFrom())), () -> System.nanoTime() / 1_000_000, effects);
-        this.fenceReads = new ClusterFenceReads(config, scheduler(), effects.fenceLane(), effects::fencing,
+        this.fenceReads = new ClusterFenceReads(config, onLoop, effects.fenceLane(), machine::fencing,
                 id -> members.contains(id));
     }
 

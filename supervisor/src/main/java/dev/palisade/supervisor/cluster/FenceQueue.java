@@ -39,6 +39,11 @@ final class FenceQueue {
         return running;
     }
 
+    /** Whether a fence was started and has not answered yet. */
+    boolean underWay() {
+        return running != null;
+    }
+
     /** The fence under way for {@code node} ended: it is returned (null when none was under way for it). */
     Job finished(int node) {
         Job j = running;

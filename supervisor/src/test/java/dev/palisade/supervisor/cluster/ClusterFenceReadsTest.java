@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ClusterEffects} and the pair's {@link dev.palisade.supervisor.node.FenceDeviceMonitor}, against a real BMC
  * (ipmi_sim): ok with the power while it answers; FAILED when it reads the member OFF while the member is in the
  * group, and when the BMC is gone; a member without fencing is said so. (That no read runs during a fence is
- * FenceDeviceMonitorTest's, with the fence-running question this node answers from its effects.)
+ * FenceDeviceMonitorTest's, with the fence-running question this node answers from its machine's fence queue.)
  */
 class ClusterFenceReadsTest {
     private final FatalHandler fatal = (where, e) -> {
@@ -95,7 +95,7 @@ class ClusterFenceReadsTest {
         ClusterConfig c = config();
         ClusterEffects effects = new ClusterEffects(c, new GaleraResource(c.galera()), List.of(), loop, () -> null,
                 () -> null, () -> group);
-        ClusterFenceReads reads = new ClusterFenceReads(c, loop, effects.fenceLane(), effects::fencing,
+        ClusterFenceReads reads = new ClusterFenceReads(c, loop, effects.fenceLane(), () -> false,
                 id -> group.contains(id));
         onLoop(() -> {
             reads.start();

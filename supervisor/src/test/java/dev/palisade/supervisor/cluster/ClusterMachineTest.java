@@ -278,7 +278,9 @@ class ClusterMachineTest {
         f.m.view(set(1, 3), set(2));
         assertEquals(List.of("fence n2"), f.effects);
         assertFalse(f.m.vipHeld());
+        assertTrue(f.m.fencing(), "a fence is under way (fence devices are not read meanwhile)");
         f.m.fenced(2, false, "BMC timeout");
+        assertFalse(f.m.fencing());
         assertFalse(f.m.vipHeld());
         f.now += 2_000;
         f.m.tick();
