@@ -43,7 +43,7 @@ public final class Palisade {
         if (args.length > 0 && (args[0].equals("fence_palisade") || args[0].equals("fence-agent"))) {
             dev.palisade.fence.transport.NettyDefaults.applyForOneShot(); // a process of its own: before Netty starts
         }
-        System.exit(run(args, System.out, System.err));
+        FencePalisade.exit(run(args, System.out, System.err)); // every command that used a fence client
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {

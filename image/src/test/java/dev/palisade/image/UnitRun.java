@@ -81,6 +81,7 @@ final class UnitRun implements AutoCloseable {
                 + "links { udp { peer = \"127.0.0.1\"; port = \"" + freePort() + "\"; bind = \"127.0.0.1\"; } }\n");
         try (UnitRun run = new UnitRun("palisade.service", "/etc/palisade/palisade.conf", conf, dir)) {
             run.ready();
+            run.nettyTransportFrom("/usr/lib/palisade/native/");
             // a lone member whose peer never answers and that has no fencing is critical: ctl status says so in
             // the monitoring plugins' exit code (2), with the full status on stdout
             Commands.Result status = Debs.run(60_000, "/usr/sbin/palisade", "ctl", "-s", sock.toString(), "status");
@@ -104,12 +105,24 @@ final class UnitRun implements AutoCloseable {
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
         try (UnitRun run = new UnitRun("palisade-fence-gateway.service", "/etc/fence_virt.conf", conf, dir)) {
             run.ready();
+            run.nettyTransportFrom("/usr/lib/palisade/fence-gateway/native/");
             var r = Debs.run(60_000, "/usr/sbin/fence_palisade", "-T", "127.0.0.1", "-p", String.valueOf(port),
                     "-k", key.toString(), "-o", "status", "-H", "test");
             assertEquals(0, r.exit(), "fence_palisade -o status against the unit's gateway: " + r);
             run.watchdogKeepalives();
             run.stop();
         }
+    }
+
+    /**
+     * Netty's epoll transport is the package's own copy (java.library.path in the launcher), not one Netty
+     * unpacked into /tmp at start.
+     */
+    private void nettyTransportFrom(String dir) throws Exception {
+        String maps = Files.readString(Path.of("/proc/" + process.pid() + "/maps"));
+        assertTrue(maps.contains(dir + "libnetty_transport_native_epoll_x86_64.so"),
+                "the epoll transport is not mapped from " + dir + ": " + maps.lines()
+                        .filter(l -> l.contains("netty")).toList());
     }
 
     /** READY=1 with a status line, from the main process itself, within the unit's start timeout. */

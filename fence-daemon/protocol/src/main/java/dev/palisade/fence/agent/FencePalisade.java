@@ -92,8 +92,16 @@ public final class FencePalisade {
 
     public static void main(String[] args) {
         dev.palisade.fence.transport.NettyDefaults.applyForOneShot();
-        System.exit(run(args, System.in, System.out, System.err));
+        exit(run(args, System.in, System.out, System.err));
     }
+
+    /** Ends a one-shot process: the client's loop first (see {@link ClientLoop#stop}), then the JVM. */
+    public static void exit(int code) {
+        ClientLoop.stop(EXIT_WAIT_MILLIS);
+        System.exit(code);
+    }
+
+    private static final long EXIT_WAIT_MILLIS = 1000;
 
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
         dev.palisade.fence.transport.NettyDefaults.apply();

@@ -20,6 +20,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.concurrent.Promise;
@@ -121,8 +122,9 @@ public final class FenceVirtClient {
     public Result tcpRaw(InetSocketAddress server, byte[] requestBytes) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         ClientHandshake hs = handshake(macOf(requestBytes));
-        Promise<Result> done = ClientLoop.group().next().newPromise();
-        Bootstrap b = new Bootstrap().group(ClientLoop.group()).channel(Transport.get().socketChannel())
+        EventLoopGroup loops = ClientLoop.group();
+        Promise<Result> done = loops.next().newPromise();
+        Bootstrap b = new Bootstrap().group(loops).channel(Transport.get().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 3000))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, Buffers.allocator())

@@ -30,8 +30,6 @@ public final class Buffers {
     /** Pending output per connection past which a host list waits for the peer to read (bytes). */
     public static final int WRITE_HIGH_WATER = 16 << 10;
     public static final int WRITE_LOW_WATER = 8 << 10;
-    /** Set by {@link NettyDefaults#applyForOneShot()}: buffers are not pooled in a one-shot command. */
-    static final String ONE_SHOT = "palisade.buffers.oneShot";
     private static final int PAGE_SIZE = 8192;
     private static final int MAX_ORDER = 7;
 
@@ -44,7 +42,7 @@ public final class Buffers {
 
     /** Made on first use, so that {@link NettyDefaults#apply()} can run before Netty reads its settings. */
     private static final class Holder {
-        static final ByteBufAllocator ALLOCATOR = Boolean.getBoolean(ONE_SHOT) ? new UnpooledByteBufAllocator(true)
+        static final ByteBufAllocator ALLOCATOR = Boolean.getBoolean(NettyDefaults.ONE_SHOT) ? new UnpooledByteBufAllocator(true)
                 : new PooledByteBufAllocator(true, 0, LOOPS, PAGE_SIZE, MAX_ORDER, 64, 16, false);
     }
 }
