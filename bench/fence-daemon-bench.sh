@@ -46,6 +46,15 @@ chmod 600 "$W/fence_virt.conf"
 # the same file for our gateway, on the next port: all daemons run at once and take turns
 sed 's/port = "1229"/port = "1230"/' "$W/fence_virt.conf" > "$W/palisade.conf"
 chmod 600 "$W/palisade.conf"
+# the gateway as the palisade-fence-gateway package installs it: its .deb extracted, share-classes run as postinst
+# runs it, its launcher (jlink runtime, AppCDS archive, daemon.jvm)
+version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$top/pom.xml" | head -1)
+gwdeb=$top/image/target/palisade-fence-gateway_${version/-/\~}_amd64.deb
+[ -f "$gwdeb" ] || (cd "$top" && mvn -B -q -DskipTests package -pl image -am)
+dpkg-deb -x "$gwdeb" "$W/root"
+"$W/root/usr/lib/palisade/fence-gateway/share-classes"
+sed 's/port = "1229"/port = "1233"/' "$W/fence_virt.conf" > "$W/packaged.conf"
+chmod 600 "$W/packaged.conf"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
@@ -55,6 +64,7 @@ ip netns exec "$NS" java -Xmx256m ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.palisade.be
     "$SAMPLES" "$STOCK" "$SECS" \
     "fence_virtd@1229=fence_virtd -F -f $W/fence_virt.conf -p $W/fv.pid" \
     "palisade@1230=$top/bin/palisade fence-daemon -F -f $W/palisade.conf" \
+    "palisade-deb@1233=$W/root/usr/sbin/palisade-fence-gateway -F -f $W/packaged.conf" \
     "floor@1231=java -Xms32m -Xmx128m -XX:+UseSerialGC -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1231" \
     "floor-nio@1232=java -Xms32m -Xmx128m -XX:+UseSerialGC -Dpalisade.transport=nio -cp $cp dev.palisade.bench.ExchangeFloor $W/fence_xvm.key 127.0.0.1 1232" \
     > "$out"
@@ -70,7 +80,9 @@ ip netns exec "$NS" java -Xmx256m ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.palisade.be
     echo "and auth); all run at once and latency samples take turns. The floor (bench/ExchangeFloor, :1231, on the"
     echo "gateway's runtime: Netty with native epoll; floor-nio, :1232, the same on NIO) sends only the protocol's"
     echo "bytes: no checks, no hypervisor, no hand-off to a worker; it shows what this machine's TCP stack allows."
-    echo "The gateway runs as shipped: bin/palisade fence-daemon with its default JVM options."
+    echo "The gateway runs twice: palisade is bin/palisade fence-daemon with its default JVM options (the jar on"
+    echo "the system JDK, -Xms32m -Xmx128m); palisade-deb (:1233) is the palisade-fence-gateway package as installed"
+    echo "(its .deb extracted and share-classes run: jlink runtime, AppCDS, daemon.jvm with a fixed 48 MiB heap)."
     echo
     cat "$out"
 } | tee -a "${RESULTS:-$top/bench/RESULTS.md}"

@@ -343,10 +343,12 @@ public final class FenceDaemonBench {
                     r.rssKb, r.hwmKb, r.threads));
         }
         Row real = find(rows, "fence_virtd");
-        Row ours = find(rows, "palisade");
         Row floor = find(rows, "floor");
         Row floorNio = find(rows, "floor-nio");
-        if (real != null && ours != null) {
+        for (Row ours : rows) {
+            if (real == null || !ours.name.startsWith("palisade")) {
+                continue;
+            }
             sb.append(String.format(Locale.ROOT, "%nRatios (%s / %s): status median %.2fx, p99 %.2fx; list median %.2fx, "
                             + "p99 %.2fx; stock-client status median %.2fx; throughput %.1fx with 16 blocking clients, "
                             + "%.1fx with the event-loop load; RSS %.1fx; start-up %.1fx.%n",
@@ -355,19 +357,19 @@ public final class FenceDaemonBench {
                     ours.stockStatus.median / real.stockStatus.median, ours.throughput / real.throughput,
                     ours.loadThroughput / real.loadThroughput, (double) ours.rssKb / real.rssKb,
                     ours.startupMs / real.startupMs));
-        }
-        if (real != null && ours != null && floor != null) {
-            sb.append(String.format(Locale.ROOT, "Floor (protocol bytes only: no checks, no hypervisor): %.1fx / %.1fx "
-                            + "fence_virtd's throughput (blocking clients / event-loop load); palisade reaches %.0f%% / %.0f%% "
-                            + "of it.%n",
-                    floor.throughput / real.throughput, floor.loadThroughput / real.loadThroughput,
-                    100 * ours.throughput / floor.throughput, 100 * ours.loadThroughput / floor.loadThroughput));
-        }
-        if (real != null && ours != null && floorNio != null) {
-            sb.append(String.format(Locale.ROOT, "Floor on NIO: %.1fx / %.1fx fence_virtd's throughput; palisade reaches "
-                            + "%.0f%% / %.0f%% of it.%n", floorNio.throughput / real.throughput,
-                    floorNio.loadThroughput / real.loadThroughput, 100 * ours.throughput / floorNio.throughput,
-                    100 * ours.loadThroughput / floorNio.loadThroughput));
+            if (floor != null) {
+                sb.append(String.format(Locale.ROOT, "Floor (protocol bytes only: no checks, no hypervisor): %.1fx / "
+                                + "%.1fx fence_virtd's throughput (blocking clients / event-loop load); %s reaches %.0f%% / "
+                                + "%.0f%% of it.%n",
+                        floor.throughput / real.throughput, floor.loadThroughput / real.loadThroughput, ours.name,
+                        100 * ours.throughput / floor.throughput, 100 * ours.loadThroughput / floor.loadThroughput));
+            }
+            if (floorNio != null) {
+                sb.append(String.format(Locale.ROOT, "Floor on NIO: %.1fx / %.1fx fence_virtd's throughput; %s reaches "
+                                + "%.0f%% / %.0f%% of it.%n", floorNio.throughput / real.throughput,
+                        floorNio.loadThroughput / real.loadThroughput, ours.name,
+                        100 * ours.throughput / floorNio.throughput, 100 * ours.loadThroughput / floorNio.loadThroughput));
+            }
         }
         int failures = 0;
         for (Row r : rows) {

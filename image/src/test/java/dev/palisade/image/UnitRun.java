@@ -81,7 +81,6 @@ final class UnitRun implements AutoCloseable {
                 + "links { udp { peer = \"127.0.0.1\"; port = \"" + freePort() + "\"; bind = \"127.0.0.1\"; } }\n");
         try (UnitRun run = new UnitRun("palisade.service", "/etc/palisade/palisade.conf", conf, dir)) {
             run.ready();
-            run.nettyTransportFrom("/usr/lib/palisade/native/");
             // a lone member whose peer never answers and that has no fencing is critical: ctl status says so in
             // the monitoring plugins' exit code (2), with the full status on stdout
             Commands.Result status = Debs.run(60_000, "/usr/sbin/palisade", "ctl", "-s", sock.toString(), "status");

@@ -20,11 +20,18 @@ import org.tinylog.Logger;
  * <p>A single connector thread owns opening, probing and re-opening the connection, so a hypervisor
  * that hangs during connect never blocks a caller: while the connection is down every operation fails
  * at once with {@link HypervisorUnavailableException}, and {@link #connected()} says so honestly.
+ *
+ * <p>The one wait is at start: an operation that comes before the first attempt to connect has ended waits
+ * for it, up to {@link #FIRST_ATTEMPT_WAIT}. A gateway binds its listeners while its connections open, and a
+ * fence request in that window is served once the hypervisor answers instead of failing for a connection
+ * that was never tried.
  */
 public final class LibvirtHypervisor implements Hypervisor {
     /** libvirt keepalive: probe every 5 s, give up after 3 unanswered probes (libvirtd's own defaults). */
     private static final int KEEPALIVE_INTERVAL_S = 5;
     private static final int KEEPALIVE_COUNT = 3;
+    /** How long an operation waits for the first attempt to connect (a hung connect fails it after this). */
+    static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(5);
 
     private final String uri;
     private final Duration healthInterval;
@@ -36,6 +43,8 @@ public final class LibvirtHypervisor implements Hypervisor {
     private volatile Connect conn;
     private volatile String lastError = "not connected yet";
     private volatile boolean closed;
+    /** The first attempt to connect has ended, either way. */
+    private volatile boolean firstAttemptDone;
     private boolean reconnectRequested;
 
     private static boolean silenced;
@@ -253,10 +262,33 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     private Connect current() throws HypervisorUnavailableException {
         Connect c = conn;
+        if (c == null && !firstAttemptDone) {
+            c = awaitFirstAttempt();
+        }
         if (c == null) {
             throw new HypervisorUnavailableException("libvirt connection to " + uri + " is down (" + lastError + ")");
         }
         return c;
+    }
+
+    private Connect awaitFirstAttempt() throws HypervisorUnavailableException {
+        long deadline = System.nanoTime() + FIRST_ATTEMPT_WAIT.toNanos();
+        lock.lock();
+        try {
+            while (!firstAttemptDone && !closed && conn == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                wake.awaitNanos(left);
+            }
+            return conn;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorUnavailableException("interrupted waiting for the first libvirt connection to " + uri);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A libvirt UUID string is 36 characters; anything else is a name (fence_virtd's is_uuid rule). */
@@ -342,6 +374,19 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
+    private void firstAttemptEnded() {
+        if (firstAttemptDone) {
+            return;
+        }
+        lock.lock();
+        try {
+            firstAttemptDone = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void connectorLoop() {
         silenceLibvirtOnce();
         long backoffNanos = minBackoff.toNanos();
@@ -359,6 +404,7 @@ public final class LibvirtHypervisor implements Hypervisor {
                         conn = c;
                         reconnectRequested = false;
                         lastError = "";
+                        firstAttemptDone = true;
                         wake.signalAll();
                     } finally {
                         lock.unlock();
@@ -370,6 +416,7 @@ public final class LibvirtHypervisor implements Hypervisor {
                             ? le.getError().getMessage() : e.getMessage());
                     Logger.warn("libvirt {}: {}; next attempt in {} ms", uri, lastError,
                             TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+                    firstAttemptEnded();
                     if (!sleep(backoffNanos)) {
                         return;
                     }

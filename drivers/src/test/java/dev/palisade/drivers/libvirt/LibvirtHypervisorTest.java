@@ -76,6 +76,39 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void anOperationBeforeTheFirstConnectionWaitsForItInsteadOfFailing(@TempDir Path dir) throws Exception {
+        Path xml = dir.resolve("domains.xml");
+        try (InputStream in = getClass().getResourceAsStream("/domains.xml")) {
+            Files.copy(in, xml);
+        }
+        for (int i = 0; i < 5; i++) {
+            LibvirtHypervisor fresh = new LibvirtHypervisor("test://" + xml);
+            try {
+                // at once, while the connector thread is still connecting (as a gateway's first request can)
+                assertEquals(DomainRecord.RUNNING, fresh.state("appliance-a"));
+            } finally {
+                fresh.close();
+            }
+        }
+    }
+
+    @Test
+    void aFirstConnectionThatFailsFailsTheWaitingOperationWithItsReason(@TempDir Path dir) {
+        LibvirtHypervisor broken = new LibvirtHypervisor("test://" + dir.resolve("missing.xml"),
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30));
+        try {
+            long start = System.nanoTime();
+            HypervisorUnavailableException e = assertThrows(HypervisorUnavailableException.class,
+                    () -> broken.state("appliance-a"));
+            assertTrue(e.getMessage().contains("connect failed"), e.getMessage());
+            assertTrue(System.nanoTime() - start < LibvirtHypervisor.FIRST_ATTEMPT_WAIT.toNanos(),
+                    "the failed attempt ends the wait, not the bound");
+        } finally {
+            broken.close();
+        }
+    }
+
+    @Test
     void uuidShape() {
         assertTrue(LibvirtHypervisor.looksLikeUuid(A));
         assertFalse(LibvirtHypervisor.looksLikeUuid("11111111111141118111111111111111"));
