@@ -17,7 +17,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,14 +88,7 @@ public final class TcpListener implements FenceListener {
         this.closing = false;
         this.reported.set(false);
         InetSocketAddress at = new InetSocketAddress(config.address(), config.port());
-        // A plain bind first: if anything holds the port (another gateway, fence_virtd), fail loudly here
-        // instead of sharing it through SO_REUSEPORT.
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(at, 1);
-            if (config.port() == 0) {
-                at = new InetSocketAddress(config.address(), probe.getLocalPort());
-            }
-        }
+        at = claimable(at);
         try {
             if (Transport.get().sharesPorts()) {
                 for (EventExecutor e : rt.loops()) {
@@ -107,6 +100,22 @@ public final class TcpListener implements FenceListener {
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * A plain bind first: if anything listens on the port (another gateway, fence_virtd), fail loudly here
+     * instead of sharing it through SO_REUSEPORT. The probe is a socket that is bound and never listens (and
+     * takes SO_REUSEADDR, as a listener does, so that connections left in TIME_WAIT by a gateway that just
+     * stopped do not count): a listening probe was briefly a listener that nobody served, so a client that
+     * connected in that moment was reset, and a check that the port listens passed before the gateway did.
+     * Returns the address to bind, with the port the kernel chose when the configuration says 0.
+     */
+    static InetSocketAddress claimable(InetSocketAddress at) throws IOException {
+        try (Socket probe = new Socket()) {
+            probe.setReuseAddress(true);
+            probe.bind(at);
+            return at.getPort() == 0 ? new InetSocketAddress(at.getAddress(), probe.getLocalPort()) : at;
         }
     }
 
