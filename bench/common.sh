@@ -15,3 +15,13 @@ machine_line() {
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
          "$(java -version 2>&1 | head -1);"
 }
+
+# The path of a package `make image` builds (palisade or palisade-fence-gateway), built first when it is
+# missing. Its version is the parent POM's first <version>, with Debian's ~ for the dash of -SNAPSHOT.
+package_deb() {
+    local version deb
+    version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$top/pom.xml" | head -1)
+    deb=$top/image/target/$1_${version/-/\~}_amd64.deb
+    [ -f "$deb" ] || (cd "$top" && mvn -B -q -DskipTests package -pl image -am >&2) || return
+    echo "$deb"
+}

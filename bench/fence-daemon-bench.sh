@@ -48,10 +48,7 @@ sed 's/port = "1229"/port = "1230"/' "$W/fence_virt.conf" > "$W/palisade.conf"
 chmod 600 "$W/palisade.conf"
 # the gateway as the palisade-fence-gateway package installs it: its .deb extracted, share-classes run as postinst
 # runs it, its launcher (jlink runtime, AppCDS archive, daemon.jvm)
-version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$top/pom.xml" | head -1)
-gwdeb=$top/image/target/palisade-fence-gateway_${version/-/\~}_amd64.deb
-[ -f "$gwdeb" ] || (cd "$top" && mvn -B -q -DskipTests package -pl image -am)
-dpkg-deb -x "$gwdeb" "$W/root"
+dpkg-deb -x "$(package_deb palisade-fence-gateway)" "$W/root"
 "$W/root/usr/lib/palisade/fence-gateway/share-classes"
 sed 's/port = "1229"/port = "1233"/' "$W/fence_virt.conf" > "$W/packaged.conf"
 chmod 600 "$W/packaged.conf"

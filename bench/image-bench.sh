@@ -7,14 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/common.sh"
 TRIALS=${TRIALS:-10}
-# the project's version: the first <version> of the parent POM
-version=$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$top/pom.xml" | head -1)
-debversion=${version/-/\~}
-app=$top/image/target/palisade_${debversion}_amd64.deb
-gw=$top/image/target/palisade-fence-gateway_${debversion}_amd64.deb
-if [ ! -f "$app" ] || [ ! -f "$gw" ]; then
-    (cd "$top" && mvn -B -q -DskipTests package -pl image -am)
-fi
+app=$(package_deb palisade)
+gw=$(package_deb palisade-fence-gateway)
 W=$(mktemp -d /tmp/palisade-imagebench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 dpkg-deb -x "$app" "$W/root"
