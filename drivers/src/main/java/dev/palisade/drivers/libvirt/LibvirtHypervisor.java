@@ -86,17 +86,25 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     /** Waits until the first connection is up or {@code timeout} passes; returns whether it is up. */
     public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        return await(timeout, false) != null;
+    }
+
+    /**
+     * The connection once it is up, or null when {@code timeout} passes, the hypervisor is closed, or (with
+     * {@code untilFirstAttempt}) the first attempt to connect has failed.
+     */
+    private Connect await(Duration timeout, boolean untilFirstAttempt) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
-            while (conn == null && !closed) {
+            while (conn == null && !closed && !(untilFirstAttempt && firstAttemptDone)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return false;
+                    break;
                 }
                 wake.awaitNanos(left);
             }
-            return conn != null;
+            return conn;
         } finally {
             lock.unlock();
         }
@@ -272,22 +280,11 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private Connect awaitFirstAttempt() throws HypervisorUnavailableException {
-        long deadline = System.nanoTime() + FIRST_ATTEMPT_WAIT.toNanos();
-        lock.lock();
         try {
-            while (!firstAttemptDone && !closed && conn == null) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                wake.awaitNanos(left);
-            }
-            return conn;
+            return await(FIRST_ATTEMPT_WAIT, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HypervisorUnavailableException("interrupted waiting for the first libvirt connection to " + uri);
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -178,8 +178,6 @@ public final class Mounts {
         return path != null && (path.equals(prefix) || path.startsWith(prefix + "/"));
     }
 
-
-
     /** Runs a command with a deadline; null when it succeeded, else what it printed (or that it hung). */
     private static String run(List<String> cmd, Duration timeout) throws IOException {
         ProcessRun.Result r = ProcessRun.run(cmd, null, timeout);

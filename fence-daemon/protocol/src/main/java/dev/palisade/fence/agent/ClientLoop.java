@@ -16,7 +16,7 @@ public final class ClientLoop {
     private static EventLoopGroup group;
 
     static synchronized EventLoopGroup group() {
-        if (group == null || group.isShuttingDown()) {
+        if (group == null) {
             group = Transport.get().group(1, FenceThreads.factory("client"));
         }
         return group;

@@ -87,8 +87,7 @@ public final class TcpListener implements FenceListener {
         this.down = down;
         this.closing = false;
         this.reported.set(false);
-        InetSocketAddress at = new InetSocketAddress(config.address(), config.port());
-        at = claimable(at);
+        InetSocketAddress at = claimable(new InetSocketAddress(config.address(), config.port()));
         try {
             if (Transport.get().sharesPorts()) {
                 for (EventExecutor e : rt.loops()) {
