@@ -199,6 +199,11 @@ class PairFailoverTest {
     @Test
     @Order(6)
     void bothHeartbeatLinksCutWhileBothLiveExactlyOneStaysActiveAndTheOtherIsFenced() throws Exception {
+        // "both live" means each hears the other on every link: a node that has just booted reaches STANDBY on one
+        // frame from the active node, while the active node may not have heard it yet (its serial cable re-opens);
+        // cut then, the active node still sees the peer it fenced, silent since, and the booting one wins the race
+        assertTrue(PairLab.await(Duration.ofSeconds(40), () -> hearsPeerOnEveryLink(0, "pf2: STANDBY")
+                && hearsPeerOnEveryLink(1, "pf1: ACTIVE")), lab.states() + logs());
         lab.partition();
         assertTrue(PairLab.await(Duration.ofSeconds(30), () -> powerIs(1, "off")),
                 "pf2, which does not hold the group and so waits, is fenced by pf1, which fences at once" + logs());
@@ -208,6 +213,13 @@ class PairFailoverTest {
         assertEquals("OFF", lab.state(1));
     }
 
+
+    private static boolean hearsPeerOnEveryLink(int node, String peerSays) {
+        String status = lab.ctl(node, "status");
+        String links = status.lines().filter(l -> l.startsWith("links:")).findFirst().orElse("");
+        return status.contains("peer " + peerSays + ", membership alive") && links.contains(" up ")
+                && !links.contains("DOWN");
+    }
 
     private static boolean powerIs(int node, String what) {
         try {
