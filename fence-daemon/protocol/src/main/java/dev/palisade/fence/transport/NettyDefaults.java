@@ -35,13 +35,13 @@ public final class NettyDefaults {
 
     /**
      * As {@link #apply()}, for a command that makes one exchange and exits (fence_palisade): Netty's debug lines
-     * are dropped without starting a logging framework ({@link QuietNettyLogs}), its buffers are not pooled
+     * are dropped without starting a logging framework ({@link NettyLogs}), its buffers are not pooled
      * (a pool's arenas cost more to set up than one exchange ever saves), and its few random bytes are read from
      * the operating system (see {@link #ONE_SHOT}).
      */
     public static void applyForOneShot() {
         apply();
-        QuietNettyLogs.install();
+        NettyLogs.installQuiet();
         setUnlessSet(ONE_SHOT, "true");
         // Netty's default allocator (every channel's configuration starts with it) unpooled as well
         setUnlessSet("io.netty.allocator.type", "unpooled");
