@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.util.internal.logging.InternalLogLevel;
 import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -38,14 +39,14 @@ class NettyLogsTest {
     @Test
     void nettysLinesFollowTheCommandsOwnLevel() {
         String[] names = {"trace", "debug", "info", "warn", "error"};
-        for (int i = 0; i < names.length; i++) {
-            NettyLogs.installAt(names[i]);
-            try {
-                InternalLogger log = io.netty.util.internal.logging.InternalLoggerFactory.getInstance("io.netty.x");
-                assertEnabledFrom(log, LEVELS[i]);
-            } finally {
-                NettyLogs.installQuiet();
+        InternalLoggerFactory was = InternalLoggerFactory.getDefaultFactory();
+        try {
+            for (int i = 0; i < names.length; i++) {
+                NettyLogs.installAt(names[i]);
+                assertEnabledFrom(InternalLoggerFactory.getInstance("io.netty.x"), LEVELS[i]);
             }
+        } finally {
+            InternalLoggerFactory.setDefaultFactory(was); // the factory is global: the other tests keep theirs
         }
         // "off" and anything unknown ask only for errors (tinylog drops everything at off itself)
         assertEnabledFrom(new NettyLogs(InternalLogLevel.ERROR).newInstance("n"), InternalLogLevel.ERROR);
